@@ -1,0 +1,1 @@
+"""The ``predledger`` command: thin Typer commands over the library."""

@@ -1,0 +1,5 @@
+"""``python -m predledger.cli``: the same as the ``predledger`` command."""
+
+from predledger.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""Ground truth that arrives after the prediction."""

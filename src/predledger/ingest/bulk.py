@@ -1,0 +1,263 @@
+"""Bulk writers: one transaction per batch, rows and rollups together.
+
+The fast path inserts plainly (SQLite ``executemany``, PostgreSQL ``COPY``). If a batch
+may hold rows already stored (a replay, a retry after an unclear commit), or the plain
+insert meets a duplicate key, the batch is written again without the stored ids, so
+rows and rollups are never counted twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import PoolProxiedConnection
+
+from predledger.ingest.hooks import BatchHook, default_batch_hooks
+from predledger.ingest.rollups import Increments, aggregate_predictions, aggregate_sessions
+from predledger.ingest.tables import TABLES, JsonText, TableSpec, Timestamp
+from predledger.store.dialect import Dialect, dialect_for, postgres_timestamp, sqlite_timestamp
+
+Records = list[dict[str, Any]]
+EXISTS_CHUNK = 500
+
+ROLLUP_COLUMNS = (
+    "model_name", "model_version", "hour", "label", "status", "count", "cache_hits",
+    "score_count", "score_sum", "value_count", "value_sum", "latency_count", "latency_sum",
+    "latency_max", "first_at", "last_at",
+)  # fmt: skip
+BUCKET_COLUMNS = ("model_name", "model_version", "hour", "bucket", "count")
+SESSION_COLUMNS = (
+    "session_id", "client_ip", "user_agent", "first_seen", "last_seen", "request_count",
+)  # fmt: skip
+
+
+class DuplicateRowsError(Exception):
+    """A plain insert met ids already stored; the batch must be deduplicated."""
+
+
+class BulkWriter:
+    """Writes batches of records through one pooled DBAPI connection."""
+
+    def __init__(self, engine: Engine, hooks: Sequence[BatchHook] | None = None) -> None:
+        self.engine = engine
+        self.hooks = list(default_batch_hooks(engine) if hooks is None else hooks)
+        self.dialect: Dialect = dialect_for(engine.dialect.name)
+        self._connection: PoolProxiedConnection | None = None
+        d = self.dialect
+        self._rollup_sql = d.upsert_adding(
+            "prediction_rollups", ROLLUP_COLUMNS, ROLLUP_COLUMNS[:5],
+            add=ROLLUP_COLUMNS[5:13], greatest=("latency_max", "last_at"), least=("first_at",),
+        )  # fmt: skip
+        self._bucket_sql = d.upsert_adding(
+            "prediction_latency_buckets", BUCKET_COLUMNS, BUCKET_COLUMNS[:4], add=("count",)
+        )
+        self._session_sql = d.upsert_adding(
+            "user_sessions", SESSION_COLUMNS, ("session_id",), add=("request_count",),
+            greatest=("last_seen",), least=("first_seen",), replace=("client_ip", "user_agent"),
+        )  # fmt: skip
+
+    def write(self, records: Records, *, dedupe: bool = False) -> int:
+        """Store a batch in one transaction and return how many rows were new.
+
+        Args:
+            records: records of any kinds, as the journal holds them.
+            dedupe: skip ids already stored (for replays and retries).
+        """
+        try:
+            return self._write_once(records, dedupe=dedupe)
+        except DuplicateRowsError:
+            return self._write_once(records, dedupe=True)
+
+    def _write_once(self, records: Records, *, dedupe: bool) -> int:
+        connection = self._connect()
+        raw: Any = connection.driver_connection
+        groups = _group_by_kind(records)
+        increments = Increments()
+        new_predictions: Records = []
+        inserted = 0
+        try:
+            self._begin(raw)
+            for kind, group in groups.items():
+                spec = TABLES[kind]
+                if dedupe:
+                    group = self._without_stored(raw, spec, group)
+                if group:
+                    self._insert(raw, spec, group)
+                inserted += len(group)
+                if kind == "p":
+                    aggregate_predictions(group, increments)
+                    new_predictions = group
+                elif kind == "r":
+                    aggregate_sessions(group, increments)
+            self._apply(raw, increments)
+            for hook in self.hooks:
+                hook(raw, self.dialect, new_predictions)
+            raw.commit()
+        except BaseException as exc:
+            self._rollback(raw)
+            if _is_duplicate_key(exc):
+                raise DuplicateRowsError from exc
+            raise
+        return inserted
+
+    def _connect(self) -> PoolProxiedConnection:
+        if self._connection is None:
+            self._connection = self.engine.raw_connection()
+        return self._connection
+
+    def discard_connection(self) -> None:
+        """Drop the connection after an error, so the next batch reconnects."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            # A broken connection may fail to close too; it is discarded either way.
+            with contextlib.suppress(Exception):
+                connection.invalidate()
+
+    def close(self) -> None:
+        """Return the connection to the pool."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
+
+    def _rollback(self, raw: Any) -> None:
+        try:
+            raw.rollback()
+        except Exception:
+            self.discard_connection()
+
+    def _begin(self, raw: Any) -> None:
+        raise NotImplementedError
+
+    def _insert(self, raw: Any, spec: TableSpec, records: Records) -> None:
+        raise NotImplementedError
+
+    def _stored_ids(self, raw: Any, spec: TableSpec, ids: Sequence[str]) -> set[str]:
+        raise NotImplementedError
+
+    def _without_stored(self, raw: Any, spec: TableSpec, group: Records) -> Records:
+        stored: set[str] = set()
+        for start in range(0, len(group), EXISTS_CHUNK):
+            chunk = [r["id"] for r in group[start : start + EXISTS_CHUNK]]
+            stored |= self._stored_ids(raw, spec, chunk)
+        seen: set[str] = set()
+        fresh = []
+        for record in group:
+            if record["id"] not in stored and record["id"] not in seen:
+                seen.add(record["id"])
+                fresh.append(record)
+        return fresh
+
+    def _apply(self, raw: Any, increments: Increments) -> None:
+        ts = self.dialect.timestamp_param
+        cursor = raw.cursor()
+        try:
+            if increments.rollups:
+                cursor.executemany(self._rollup_sql, [
+                    (*key[:2], ts(key[2]), *key[3:], *acc[:9], ts(acc[9]), ts(acc[10]))
+                    for key, acc in sorted(increments.rollups.items())
+                ])  # fmt: skip
+            if increments.buckets:
+                cursor.executemany(self._bucket_sql, [
+                    (key[0], key[1], ts(key[2]), key[3], count)
+                    for key, count in sorted(increments.buckets.items())
+                ])  # fmt: skip
+            if increments.sessions:
+                cursor.executemany(self._session_sql, [
+                    (sid, acc[0], acc[1], ts(acc[2]), ts(acc[3]), acc[4])
+                    for sid, acc in sorted(increments.sessions.items())
+                ])  # fmt: skip
+        finally:
+            cursor.close()
+
+
+class SQLiteBulkWriter(BulkWriter):
+    """SQLite: ``BEGIN IMMEDIATE`` then ``executemany`` of prebuilt tuples."""
+
+    def _begin(self, raw: Any) -> None:
+        raw.execute("BEGIN IMMEDIATE")
+
+    def _insert(self, raw: Any, spec: TableSpec, records: Records) -> None:
+        sql = (
+            f"INSERT INTO {spec.table} ({', '.join(spec.columns)}) "
+            f"VALUES ({', '.join('?' * len(spec.columns))})"
+        )
+        raw.executemany(sql, [spec.row(r, sqlite_timestamp) for r in records])
+
+    def _stored_ids(self, raw: Any, spec: TableSpec, ids: Sequence[str]) -> set[str]:
+        sql = f"SELECT id FROM {spec.table} WHERE id IN ({', '.join('?' * len(ids))})"
+        return {row[0] for row in raw.execute(sql, list(ids))}
+
+
+class PostgresBulkWriter(BulkWriter):
+    """PostgreSQL: one ``COPY ... FROM STDIN`` of a text payload built for the whole batch."""
+
+    def _begin(self, raw: Any) -> None:
+        del raw  # psycopg opens the transaction with the first statement
+
+    def _insert(self, raw: Any, spec: TableSpec, records: Records) -> None:
+        rows = [spec.row(r, Timestamp) for r in records]
+        payload = "".join(["\t".join([_copy_text(v) for v in row]) + "\n" for row in rows])
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY {spec.table} ({', '.join(spec.columns)}) FROM STDIN") as copy,
+        ):
+            copy.write(payload.encode())
+
+    def _stored_ids(self, raw: Any, spec: TableSpec, ids: Sequence[str]) -> set[str]:
+        with raw.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id::text FROM {spec.table} WHERE id = ANY(%s::uuid[])", (list(ids),)
+            )
+            return {row[0] for row in cursor.fetchall()}
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": ""})
+
+
+def _copy_text(value: Any) -> str:
+    kind = type(value)
+    if value is None:
+        return "\\N"
+    if kind is str:
+        text: str = value
+        return text.translate(_COPY_ESCAPES) if _needs_escape(text) else text
+    if kind is JsonText:
+        # orjson escapes control characters itself; only COPY's own escape needs doubling.
+        json_text: str = value
+        return json_text.replace("\\", "\\\\") if "\\" in json_text else json_text
+    if kind is Timestamp:
+        return postgres_timestamp(value)
+    if kind is bool:
+        return "t" if value else "f"
+    if kind is float:
+        return repr(value)
+    return str(value)
+
+
+def _needs_escape(text: str) -> bool:
+    return "\\" in text or "\t" in text or "\n" in text or "\r" in text or "\x00" in text
+
+
+def _group_by_kind(records: Records) -> dict[str, Records]:
+    groups: dict[str, Records] = {}
+    for record in records:
+        groups.setdefault(record["k"], []).append(record)
+    return groups
+
+
+def _is_duplicate_key(exc: BaseException) -> bool:
+    if isinstance(exc, psycopg.errors.UniqueViolation):
+        return True
+    return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE constraint failed" in str(exc)
+
+
+def build_bulk_writer(engine: Engine, hooks: Sequence[BatchHook] | None = None) -> BulkWriter:
+    """The bulk writer for the engine's backend, with the default batch hooks unless given."""
+    if engine.dialect.name == "sqlite":
+        return SQLiteBulkWriter(engine, hooks)
+    return PostgresBulkWriter(engine, hooks)

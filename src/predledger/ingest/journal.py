@@ -1,0 +1,330 @@
+"""The append-only journal: where a record lives from ``log()`` until its batch commits.
+
+Each process appends to its own segment files, ``<start_ns>-<pid>-<seq>.jrnl``, holding an
+exclusive ``flock`` on each until the segment is deleted. A segment whose lock can be
+taken belongs to a process that died: its records are replayed and the file removed.
+One ``write()`` per record on an ``O_APPEND`` file survives the process being killed; it
+survives a power cut only with ``fsync="always"`` (or within a second with ``"everysec"``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+SEGMENT_SUFFIX = ".jrnl"
+READ_CHUNK = 1 << 20
+
+
+@dataclass
+class Segment:
+    """One journal file this process writes, and how far the writer has read it."""
+
+    path: Path
+    write_fd: int
+    size: int = 0
+    read_offset: int = 0
+    sealed: bool = False
+    read_fd: int | None = None
+    pending: bytes = b""
+
+
+@dataclass
+class JournalBatch:
+    """Records read from the journal, and the segments they finish."""
+
+    records: list[dict[str, Any]]
+    finished: list[Segment] = field(default_factory=list)
+    corrupt: int = 0
+
+
+class JournalFullError(Exception):
+    """The journal reached ``max_bytes``."""
+
+
+class JournalClosedError(Exception):
+    """The journal was closed; nothing more can be appended."""
+
+
+class Journal:
+    """This process's journal segments: appended by ``log()``, read back by the writer.
+
+    Args:
+        directory: the folder holding the segments (created if missing).
+        max_bytes: the cap on this process's live segments; ``append`` refuses past it.
+        segment_bytes: a segment is sealed and a new one begun past this size.
+        fsync: ``"no"``, ``"everysec"`` (the caller runs ``sync_if_due``) or ``"always"``.
+    """
+
+    def __init__(self, directory: Path, *, max_bytes: int, segment_bytes: int, fsync: str) -> None:
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+        self.max_bytes = max_bytes
+        self.segment_bytes = max(4096, min(segment_bytes, max_bytes // 4 or 4096))
+        self.fsync = fsync
+        self._lock = threading.Lock()
+        self.space_freed = threading.Condition(self._lock)
+        self._segments: deque[Segment] = deque()
+        self._seq = 0
+        self._start_ns = time.time_ns()
+        self._bytes = 0
+        self._dirty = False
+        self._closed = False
+        self._last_sync = time.monotonic()
+        self._active = self._open_segment()
+
+    @property
+    def size(self) -> int:
+        """Bytes held in this process's live segments."""
+        return self._bytes
+
+    def own_paths(self) -> set[Path]:
+        """The segment files this process holds."""
+        with self._lock:
+            return {segment.path for segment in self._segments}
+
+    def _open_segment(self) -> Segment:
+        self._seq += 1
+        name = f"{self._start_ns}-{os.getpid()}-{self._seq:06d}"
+        temporary = self.directory / f"{name}.open"
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+        # Lock before the file gets its final name, so no scanner can mistake it for an orphan.
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        path = self.directory / f"{name}{SEGMENT_SUFFIX}"
+        os.rename(temporary, path)
+        segment = Segment(path=path, write_fd=fd)
+        self._segments.append(segment)
+        return segment
+
+    def append(self, line: bytes, *, block: bool) -> None:
+        """Append one encoded record (ending in a newline).
+
+        Raises:
+            JournalFullError: the journal is at its cap and ``block`` is false.
+            JournalClosedError: the journal was closed.
+        """
+        with self._lock:
+            if self._closed:
+                raise JournalClosedError
+            while self._bytes + len(line) > self.max_bytes:
+                if not block:
+                    raise JournalFullError
+                self.space_freed.wait(0.5)
+                if self._closed:
+                    raise JournalClosedError
+            active = self._active
+            os.write(active.write_fd, line)
+            active.size += len(line)
+            self._bytes += len(line)
+            if self.fsync == "always":
+                os.fsync(active.write_fd)
+            else:
+                self._dirty = True
+            if active.size >= self.segment_bytes:
+                active.sealed = True
+                self._active = self._open_segment()
+
+    def sync_if_due(self) -> None:
+        """Flush the active segment to disk if a second has passed (``fsync="everysec"``)."""
+        now = time.monotonic()
+        if self.fsync != "everysec" or not self._dirty or now - self._last_sync < 1.0:
+            return
+        with self._lock:
+            fd = self._active.write_fd
+            self._dirty = False
+        os.fsync(fd)
+        self._last_sync = now
+
+    def read(self, max_records: int) -> JournalBatch:
+        """Read up to ``max_records`` complete records the writer has not read yet."""
+        batch = JournalBatch(records=[])
+        while len(batch.records) < max_records:
+            with self._lock:
+                if not self._segments:
+                    break
+                index = len(batch.finished)
+                if index >= len(self._segments):
+                    break
+                segment = self._segments[index]
+                sealed, size = segment.sealed, segment.size
+            _read_segment(segment, size, max_records - len(batch.records), batch)
+            if sealed and segment.read_offset >= size and not segment.pending:
+                batch.finished.append(segment)
+            else:
+                break
+        return batch
+
+    def release(self, batch: JournalBatch) -> None:
+        """Delete the segments a committed batch finished, freeing their bytes."""
+        with self._lock:
+            for segment in batch.finished:
+                self._segments.remove(segment)
+                self._bytes -= segment.size
+            self.space_freed.notify_all()
+        for segment in batch.finished:
+            _remove_segment(segment.path, segment.write_fd, segment.read_fd)
+
+    def close(self, *, is_committed: Callable[[], bool]) -> None:
+        """Refuse further appends and close every segment.
+
+        Args:
+            is_committed: asked once appends have stopped; when it answers true every
+                record was committed and the segments are deleted, otherwise they stay
+                for the next ledger on this folder to replay.
+        """
+        with self._lock:
+            self._closed = True
+            segments = list(self._segments)
+            self._segments.clear()
+            delete = is_committed()
+            self.space_freed.notify_all()
+        for segment in segments:
+            if delete:
+                _remove_segment(segment.path, segment.write_fd, segment.read_fd)
+            else:
+                _close_fds(segment.write_fd, segment.read_fd)
+
+
+def _read_segment(segment: Segment, size: int, limit: int, batch: JournalBatch) -> None:
+    if segment.read_fd is None:
+        segment.read_fd = os.open(segment.path, os.O_RDONLY | os.O_CLOEXEC)
+    while limit > 0 and (segment.read_offset < size or segment.pending):
+        chunk = b""
+        if segment.read_offset < size:
+            chunk = os.pread(
+                segment.read_fd, min(READ_CHUNK, size - segment.read_offset), segment.read_offset
+            )
+            segment.read_offset += len(chunk)
+        data = segment.pending + chunk
+        cut = _nth_newline(data, limit)
+        complete, segment.pending = data[:cut], data[cut:]
+        if not complete:
+            break
+        records, corrupt = decode_lines(complete)
+        batch.records.extend(records)
+        batch.corrupt += corrupt
+        limit -= len(records) + corrupt
+
+
+def _nth_newline(data: bytes, n: int) -> int:
+    """The index just past the ``n``-th newline, or past the last one if there are fewer."""
+    position = -1
+    for _ in range(n):
+        found = data.find(b"\n", position + 1)
+        if found < 0:
+            break
+        position = found
+    return position + 1
+
+
+def decode_lines(data: bytes) -> tuple[list[dict[str, Any]], int]:
+    """Decode newline-separated records, counting lines that are not valid records."""
+    body = data.strip(b"\n")
+    if not body:
+        return [], 0
+    try:  # one parse of the whole chunk as a JSON array: the common case, and much faster
+        parsed = orjson.loads(b"[" + body.replace(b"\n", b",") + b"]")
+    except orjson.JSONDecodeError:
+        return _decode_line_by_line(data)
+    if all(isinstance(r, dict) and "id" in r and "k" in r for r in parsed):
+        return parsed, 0
+    return _decode_line_by_line(data)
+
+
+def _decode_line_by_line(data: bytes) -> tuple[list[dict[str, Any]], int]:
+    records: list[dict[str, Any]] = []
+    corrupt = 0
+    for line in data.split(b"\n"):
+        if not line:
+            continue
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            corrupt += 1
+            continue
+        if isinstance(record, dict) and "id" in record and "k" in record:
+            records.append(record)
+        else:
+            corrupt += 1
+    return records, corrupt
+
+
+def _close_fds(*fds: int | None) -> None:
+    for fd in fds:
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+def _remove_segment(path: Path, *fds: int | None) -> None:
+    # Unlink while still holding the lock, so no scanner can take it for an orphan.
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    _close_fds(*fds)
+
+
+@dataclass
+class Orphan:
+    """A segment left by a process that died, locked by us while we replay it."""
+
+    path: Path
+    fd: int
+
+
+def claim_orphans(directory: Path, own: set[Path]) -> Iterator[Orphan]:
+    """Yield each segment in ``directory`` whose owner is gone, locked for us."""
+    if not directory.is_dir():
+        return
+    for path in sorted(directory.glob(f"*{SEGMENT_SUFFIX}")):
+        if path in own:
+            continue
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        if not path.exists():  # replayed and removed by another process meanwhile
+            os.close(fd)
+            continue
+        yield Orphan(path=path, fd=fd)
+
+
+def read_orphan(orphan: Orphan, batch_size: int) -> Iterator[tuple[list[dict[str, Any]], int]]:
+    """Yield an orphan's records in batches, with the count of unreadable lines.
+
+    A torn last line (the process died mid-write) is not a record and is skipped.
+    """
+    offset = 0
+    pending = b""
+    while True:
+        chunk = os.pread(orphan.fd, READ_CHUNK, offset)
+        if not chunk:
+            break
+        offset += len(chunk)
+        data = pending + chunk
+        cut = data.rfind(b"\n") + 1
+        complete, pending = data[:cut], data[cut:]
+        records, corrupt = decode_lines(complete)
+        for start in range(0, max(len(records), 1), batch_size):
+            yield records[start : start + batch_size], corrupt if start == 0 else 0
+    if pending.strip():
+        yield [], 1
+
+
+def remove_orphan(orphan: Orphan) -> None:
+    """Delete a replayed orphan segment and release its lock."""
+    _remove_segment(orphan.path, orphan.fd)

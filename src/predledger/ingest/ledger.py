@@ -1,0 +1,537 @@
+"""The ``Ledger``: what a model service embeds to log predictions in microseconds."""
+
+from __future__ import annotations
+
+import atexit
+import threading
+import time
+import weakref
+from collections.abc import Iterable, Mapping
+from os import PathLike
+from typing import Any, Literal, cast
+
+from predledger.cache.core import PredictionCache
+from predledger.cache.ledger import CachedPredictions
+from predledger.config import resolve_database_url, resolve_journal_dir
+from predledger.errors import (
+    ConfigurationError,
+    InvalidRecordError,
+    LedgerClosedError,
+    StoreUnavailableError,
+)
+from predledger.ids import new_id
+from predledger.ingest import records as rec
+from predledger.ingest.bulk import BulkWriter, build_bulk_writer
+from predledger.ingest.journal import Journal
+from predledger.ingest.sources import JournalSource, MemorySource, QueueFullError, Source, encode
+from predledger.ingest.stats import Counters, LedgerStats
+from predledger.ingest.stream import StreamSink
+from predledger.ingest.stream_redis import (
+    DEFAULT_MAX_BACKLOG,
+    DEFAULT_STREAM,
+    resolve_transport,
+    stream_journal_dir,
+)
+from predledger.ingest.writer import Writer, describe_write_error
+from predledger.ops.partitions import prepare_partitions
+from predledger.privacy import Redactor, resolve_redactor
+from predledger.store.engine import Store
+from predledger.store.migrate import ensure_schema
+
+Durability = Literal["journal", "sync", "memory"]
+Fsync = Literal["no", "everysec", "always"]
+OnFull = Literal["block", "drop"]
+Transport = Literal["direct", "redis"]
+
+
+class Ledger(CachedPredictions):
+    """The prediction ledger of one model service.
+
+    ``log()`` checks a record, journals it and returns its id; a writer thread commits
+    batches in the background. Safe to share between threads; several processes may
+    write one database.
+
+    Args:
+        url: database URL; default ``PREDLEDGER_DATABASE_URL`` or ``sqlite:///./predledger.db``.
+        journal_dir: folder of the write-ahead journal (a sub-folder per database).
+        durability: ``"journal"`` (default: survives a killed process), ``"sync"`` (commit
+            before ``log`` returns) or ``"memory"`` (no journal: tests, throwaway use).
+        fsync: ``"no"``, ``"everysec"`` or ``"always"``: when the journal reaches the disk.
+        batch_size: records per transaction at most.
+        flush_interval: seconds between writer wake-ups.
+        max_queue: records held in memory at most (``durability="memory"``).
+        max_journal_bytes: journal bytes at most before ``on_full`` applies.
+        on_full: ``"block"`` until there is room, or ``"drop"`` the record (counted).
+        auto_upgrade: upgrade an older schema instead of refusing to start.
+        max_input_bytes: the largest encoded record accepted.
+        retry_max_delay: the cap on the writer's back-off between retries, in seconds.
+        transport: ``"direct"`` (the writer thread writes the database) or ``"redis"``
+            (it appends batches to a Redis Stream that ``predledger worker`` processes
+            write; a batch leaves the journal once a worker committed it); default
+            ``PREDLEDGER_TRANSPORT`` or ``"direct"``.
+        redis_url: the Redis server for ``transport="redis"``; default ``PREDLEDGER_REDIS_URL``.
+        stream: the Redis Stream's key.
+        stream_max_backlog: stream entries (of up to 100 records) not yet written by the
+            workers, past which producers wait and records stay in their journals.
+        redact: input fields to ``"drop"`` or ``"hash"`` before anything is kept, e.g.
+            ``{"email": "hash", "ssn": "drop"}``; default ``PREDLEDGER_REDACT`` (see
+            ``predledger.privacy``).
+        cache: the prediction cache of ``cached()``; default one made on first use from
+            ``PREDLEDGER_REDIS_URL`` (see ``predledger.cache``).
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        journal_dir: str | PathLike[str] | None = None,
+        durability: Durability = "journal",
+        fsync: Fsync = "no",
+        batch_size: int = 5000,
+        flush_interval: float = 0.1,
+        max_queue: int = 100_000,
+        max_journal_bytes: int = 1 << 30,
+        on_full: OnFull = "block",
+        auto_upgrade: bool = False,
+        max_input_bytes: int = 1 << 20,
+        retry_max_delay: float = 10.0,
+        orphan_scan_interval: float = 10.0,
+        transport: Transport | None = None,
+        redis_url: str | None = None,
+        stream: str = DEFAULT_STREAM,
+        stream_max_backlog: int = DEFAULT_MAX_BACKLOG,
+        redact: Mapping[str, str] | Redactor | None = None,
+        cache: PredictionCache | None = None,
+    ) -> None:
+        _check_choice("durability", durability, ("journal", "sync", "memory"))
+        transport = resolve_transport(transport)
+        if transport == "redis" and durability == "sync":
+            raise ConfigurationError("durability='sync' needs transport='direct'")
+        _check_choice("fsync", fsync, ("no", "everysec", "always"))
+        _check_choice("on_full", on_full, ("block", "drop"))
+        for name, value in (("batch_size", batch_size), ("max_queue", max_queue),
+                            ("max_journal_bytes", max_journal_bytes)):  # fmt: skip
+            if value < 1:
+                raise ConfigurationError(f"{name} must be at least 1, got {value}")
+        self.url = resolve_database_url(url)
+        self.store = Store(self.url)
+        self.durability = durability
+        self._block = on_full == "block"
+        self._batch_size = batch_size
+        self._max_input_bytes = max_input_bytes
+        self._auto_upgrade = auto_upgrade
+        self._counters = Counters()
+        self.redactor = resolve_redactor(redact)
+        self._init_cache(cache)
+        self._closed = False
+        self._close_lock = threading.Lock()
+        self._sync_lock = threading.Lock()
+        self._schema_checked = False
+        self._sink: StreamSink | None = None
+        if transport == "redis":  # the workers own the database: no schema check here
+            self._sink = StreamSink(redis_url, stream=stream, max_backlog=stream_max_backlog)
+        else:
+            self._check_schema_if_reachable()
+        self._journal: Journal | None = None
+        source: Source
+        if durability == "journal":
+            journal_path = (
+                stream_journal_dir(journal_dir, self._sink.redis_url, stream)
+                if self._sink is not None
+                else resolve_journal_dir(journal_dir, self.url)
+            )
+            self._journal = Journal(
+                journal_path, max_bytes=max_journal_bytes,
+                segment_bytes=8 << 20, fsync=fsync,
+            )  # fmt: skip
+            source = JournalSource(self._journal)
+        else:
+            source = MemorySource(max_queue)
+        self._source = source
+        self._writer = Writer(
+            # The writer only calls write / discard_connection / close, which the sink has.
+            bulk=cast(BulkWriter, self._sink) or build_bulk_writer(self.store.engine),
+            source=source,
+            counters=self._counters,
+            prepare=self._sink.prepare if self._sink else self._prepare_store,
+            describe_error=self._describe_error,
+            batch_size=batch_size,
+            flush_interval=flush_interval,
+            retry_max_delay=retry_max_delay,
+            journal_dir=self._journal.directory if self._journal else None,
+            own_paths=self._journal.own_paths if self._journal else set,
+            orphan_scan_interval=orphan_scan_interval,
+            housekeeping=self._journal.sync_if_due if self._journal else lambda: None,
+        )
+        self._sync_bulk = build_bulk_writer(self.store.engine) if durability == "sync" else None
+        if self._sink is not None:
+            self._sink.cancel = self._writer.give_up
+        self._writer.start()
+        _open_ledgers.add(self)
+
+    # -- checks -----------------------------------------------------------------------
+
+    def _check_schema_if_reachable(self) -> None:
+        """Refuse an outdated schema now; an unreachable database is retried later."""
+        try:
+            ensure_schema(self.store, auto_upgrade=self._auto_upgrade)
+            self._schema_checked = True
+        except StoreUnavailableError as exc:
+            self._counters.last_error = str(exc)
+        except Exception:
+            self.store.dispose()
+            raise
+
+    def _prepare_store(self) -> None:
+        ensure_schema(self.store, auto_upgrade=self._auto_upgrade)
+        # PostgreSQL: create the daily partitions ahead; never fails (a DEFAULT partition
+        # takes the rows of a day without one).
+        prepare_partitions(self.store)
+
+    def _describe_error(self, exc: BaseException) -> str:
+        if isinstance(exc, StoreUnavailableError):
+            return str(exc)
+        return f"{describe_write_error(exc)} (writing to {self.store.describe()})"
+
+    # -- logging ----------------------------------------------------------------------
+
+    def log(
+        self,
+        *,
+        model: str,
+        version: str,
+        inputs: Any = None,
+        label: Any = None,
+        probability: float | None = None,
+        probabilities: Mapping[str, float] | list[float] | None = None,
+        value: float | None = None,
+        latency_ms: float | None = None,
+        request_id: str | None = None,
+        batch_id: str | None = None,
+        session_id: str | None = None,
+        dataset_id: str | None = None,
+        status: str = "success",
+        error_message: str | None = None,
+        cache_hit: bool = False,
+        prediction_type: str | None = None,
+        feature_names: list[str] | None = None,
+        interval_low: float | None = None,
+        interval_high: float | None = None,
+        confidence_level: float | None = None,
+        client_ip: str | None = None,
+        user_agent: str | None = None,
+        input_hash: str | None = None,
+    ) -> str:
+        """Log one prediction and return its id (a UUIDv7 string).
+
+        Raises:
+            InvalidRecordError: a field breaks a rule; the message names it.
+            LedgerClosedError: the ledger was closed.
+        """
+        record = _prediction_record(locals())
+        self.redactor.apply(record)
+        return self._accept(record)
+
+    def log_many(self, predictions: Iterable[Mapping[str, Any]]) -> list[str]:
+        """Log many predictions; all are checked before any is accepted.
+
+        Each item takes the keyword arguments of ``log()``.
+        """
+        records = []
+        for index, fields in enumerate(predictions):
+            try:
+                rec.check_unknown_fields(dict(fields), rec.PREDICTION_FIELDS)
+                record = _prediction_record(dict(fields))
+                self.redactor.apply(record)
+                records.append(record)
+            except InvalidRecordError as exc:
+                raise InvalidRecordError(f"[{index}].{exc.field}", exc.problem) from None
+            except KeyError as exc:
+                raise InvalidRecordError(f"[{index}].{exc.args[0]}", "is required") from None
+        lines = [self._encode(r) for r in records]
+        return [self._accept(r, line) for r, line in zip(records, lines, strict=True)]
+
+    def log_request(
+        self,
+        *,
+        endpoint: str,
+        method: str,
+        status_code: int,
+        response_time_ms: float,
+        client_ip: str | None = None,
+        user_agent: str | None = None,
+        request_size: int | None = None,
+        response_size: int | None = None,
+        cpu_percent: float | None = None,
+        memory_mb: float | None = None,
+        error: str | None = None,
+        session_id: str | None = None,
+    ) -> str:
+        """Log one API request (the FastAPI middleware calls this) and return its id."""
+        if isinstance(status_code, bool) or not isinstance(status_code, int):
+            raise InvalidRecordError("status_code", f"must be an integer, got {status_code!r}")
+        record: dict[str, Any] = {
+            "k": rec.KIND_REQUEST,
+            "endpoint": rec.require_text("endpoint", endpoint),
+            "method": rec.require_text("method", method).upper(),
+            "status_code": status_code,
+            "response_time_ms": _required_number("response_time_ms", response_time_ms),
+        }
+        _put_optional(record, "client_ip", rec.optional_text("client_ip", client_ip))
+        _put_optional(record, "user_agent", rec.free_text("user_agent", user_agent))
+        _put_optional(record, "request_size", _optional_int("request_size", request_size))
+        _put_optional(record, "response_size", _optional_int("response_size", response_size))
+        _put_optional(record, "cpu_percent", rec.finite_number("cpu_percent", cpu_percent))
+        _put_optional(record, "memory_mb", rec.finite_number("memory_mb", memory_mb))
+        _put_optional(record, "error", rec.free_text("error", error))
+        _put_optional(record, "session_id", rec.optional_text("session_id", session_id))
+        return self._accept(record)
+
+    def log_metric(
+        self,
+        name: str,
+        value: float,
+        *,
+        labels: Mapping[str, Any] | None = None,
+        kind: Literal["system", "performance"] = "system",
+        model: str | None = None,
+        version: str | None = None,
+        stage: str | None = None,
+        metric_kind: Literal["realized", "estimated"] = "realized",
+        window_start_micros: int | None = None,
+        window_end_micros: int | None = None,
+        dataset_version: str | None = None,
+    ) -> str:
+        """Log a system metric, or (``kind="performance"``) a model's performance metric."""
+        record: dict[str, Any] = {
+            "name": rec.require_text("name", name),
+            "value": _required_number("value", value),
+        }
+        if labels is not None:
+            if not isinstance(labels, Mapping):
+                raise InvalidRecordError("labels", "must be a mapping of label to value")
+            record["labels"] = dict(labels)
+        if kind == "system":
+            record["k"] = rec.KIND_SYSTEM_METRIC
+        elif kind == "performance":
+            record["k"] = rec.KIND_PERFORMANCE_METRIC
+            record["model"] = rec.require_text("model", model)
+            record["version"] = rec.require_text("version", version)
+            record["metric_kind"] = metric_kind
+            if stage is not None and stage not in rec.STAGES:
+                raise InvalidRecordError("stage", f"must be one of {sorted(rec.STAGES)}")
+            _put_optional(record, "stage", stage)
+            _put_optional(record, "window_start", window_start_micros)
+            _put_optional(record, "window_end", window_end_micros)
+            _put_optional(
+                record, "dataset_version", rec.optional_text("dataset_version", dataset_version)
+            )
+        else:
+            raise InvalidRecordError("kind", f"must be 'system' or 'performance', got {kind!r}")
+        return self._accept(record)
+
+    def _encode(self, record: dict[str, Any]) -> bytes:
+        try:
+            line = encode(record)
+        except TypeError as exc:
+            raise InvalidRecordError("inputs", f"cannot be encoded as JSON: {exc}") from None
+        if len(line) > self._max_input_bytes:
+            raise InvalidRecordError(
+                "inputs", f"the record is {len(line)} bytes, over the {self._max_input_bytes} limit"
+            )
+        return line
+
+    def _accept(self, record: dict[str, Any], line: bytes | None = None) -> str:
+        if self._closed:
+            raise LedgerClosedError("this ledger is closed: create a new Ledger to log again")
+        record_id, micros = new_id()
+        record["id"] = record_id
+        record["ts"] = micros
+        if line is None or b'"id"' not in line:
+            line = self._encode(record)
+        if self._sync_bulk is not None:
+            self._write_now(record)
+            return record_id
+        counters = self._counters
+        try:
+            self._source.put(record, line, block=self._block)
+        except QueueFullError:
+            with counters.lock:
+                counters.dropped += 1
+            return record_id
+        with counters.lock:
+            counters.accepted += 1
+            behind = counters.accepted - counters.own_done
+        if behind >= self._batch_size:
+            self._writer.wake.set()
+        return record_id
+
+    def _write_now(self, record: dict[str, Any]) -> None:
+        assert self._sync_bulk is not None
+        with self._sync_lock:
+            try:
+                if not self._schema_checked:
+                    self._prepare_store()
+                    self._schema_checked = True
+                self._sync_bulk.write([record], dedupe=False)
+            except Exception as exc:
+                self._sync_bulk.discard_connection()
+                raise StoreUnavailableError(self._describe_error(exc)) from exc
+        with self._counters.lock:
+            self._counters.accepted += 1
+            self._counters.own_done += 1
+            self._counters.written += 1
+
+    # -- control ----------------------------------------------------------------------
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every record accepted so far is committed.
+
+        Journals that dead processes left behind when this ledger started are replayed
+        first, so after ``flush()`` their records are stored too.
+
+        Returns:
+            True when everything was committed within ``timeout`` seconds.
+        """
+        counters = self._counters
+        with counters.lock:
+            target = counters.accepted
+        self._writer.wake.set()
+        started = time.monotonic()
+        if not self._writer.startup_replay_done.wait(timeout):
+            return False
+        if timeout is not None:
+            timeout = max(0.0, timeout - (time.monotonic() - started))
+        with counters.committed_cond:
+            return (
+                counters.committed_cond.wait_for(
+                    lambda: counters.own_done >= target or not self._writer.is_alive(),
+                    timeout,
+                )
+                and counters.own_done >= target
+            )
+
+    def stats(self) -> LedgerStats:
+        """Counters of what the ledger has accepted, written, retried and dropped."""
+        c = self._counters
+        with c.lock:
+            return LedgerStats(
+                accepted=c.accepted, written=c.written, replayed=c.replayed, retried=c.retried,
+                dropped=c.dropped, rejected=c.rejected, corrupt=c.corrupt,
+                queue_depth=c.accepted - c.own_done, journal_bytes=self._source.byte_size(),
+                last_error=c.last_error, last_error_at=c.last_error_at,
+                backend=self.store.dialect if self._sink is None else "redis",
+            )  # fmt: skip
+
+    def close(self, timeout: float = 30.0) -> bool:
+        """Flush and stop. Records not committed within ``timeout`` stay in the journal.
+
+        Returns:
+            True when everything accepted was committed.
+        """
+        with self._close_lock:
+            if self._closed:
+                return True
+            self._closed = True
+        flushed = self.flush(timeout)
+        self._writer.stopping.set()
+        if not flushed:
+            self._writer.give_up.set()
+        self._writer.wake.set()
+        self._writer.join(timeout=max(5.0, timeout))
+        if self._journal is not None:
+            self._journal.close(is_committed=self._everything_committed)
+        if self._sync_bulk is not None:
+            self._sync_bulk.close()
+        self._close_cache()
+        self.store.dispose()
+        _open_ledgers.discard(self)
+        return flushed
+
+    def _everything_committed(self) -> bool:
+        if not self._writer.clean_exit or self._writer.is_alive():
+            return False
+        with self._counters.lock:
+            return self._counters.accepted == self._counters.own_done
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ConfigurationError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+
+
+def _put_optional(record: dict[str, Any], key: str, value: Any) -> None:
+    if value is not None:
+        record[key] = value
+
+
+def _required_number(field: str, value: object) -> float:
+    number = rec.finite_number(field, value)
+    if number is None:
+        raise InvalidRecordError(field, "is required")
+    return number
+
+
+def _optional_int(field: str, value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidRecordError(field, f"must be an integer, got {value!r}")
+    return value
+
+
+def _prediction_record(f: Mapping[str, Any]) -> dict[str, Any]:
+    """Check a prediction's fields and build its record (without id and time)."""
+    inputs = f.get("inputs")
+    rec.check_inputs(inputs)
+    label = f.get("label")
+    if label is not None and not isinstance(label, str):
+        label = str(label.item() if hasattr(label, "item") else label)
+    record: dict[str, Any] = {
+        "k": rec.KIND_PREDICTION,
+        "model": rec.require_text("model", f["model"]),
+        "version": rec.require_text(
+            "version", str(f["version"]) if f.get("version") is not None else None
+        ),
+        "prediction_type": rec.prediction_type_of(inputs, f.get("prediction_type")),
+        "status": rec.status_value(f.get("status", "success")),
+    }
+    if inputs is not None:
+        record["inputs"] = inputs.tolist() if hasattr(inputs, "tolist") else inputs
+    _put_optional(record, "label", rec.optional_text("label", label))
+    _put_optional(record, "probability", rec.probability_value("probability", f.get("probability")))
+    _put_optional(record, "probabilities", rec.probabilities_value(f.get("probabilities")))
+    for name in ("value", "latency_ms", "interval_low", "interval_high"):
+        _put_optional(record, name, rec.finite_number(name, f.get(name)))
+    _put_optional(
+        record,
+        "confidence_level",
+        rec.probability_value("confidence_level", f.get("confidence_level")),
+    )
+    for name in ("request_id", "batch_id", "session_id", "dataset_id", "client_ip", "input_hash"):
+        _put_optional(record, name, rec.optional_text(name, f.get(name)))
+    _put_optional(record, "error_message", rec.free_text("error_message", f.get("error_message")))
+    _put_optional(record, "user_agent", rec.free_text("user_agent", f.get("user_agent")))
+    if f.get("cache_hit"):
+        record["cache_hit"] = True
+    names = f.get("feature_names")
+    if names is not None:
+        if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
+            raise InvalidRecordError("feature_names", "must be a list of strings")
+        record["feature_names"] = list(names)
+    return record
+
+
+_open_ledgers: weakref.WeakSet[Ledger] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_open_ledgers() -> None:
+    for ledger in list(_open_ledgers):
+        ledger.close(timeout=10.0)

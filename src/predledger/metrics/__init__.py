@@ -1,0 +1,1 @@
+"""Time series: model performance metrics and system metrics."""

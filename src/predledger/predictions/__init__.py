@@ -1,0 +1,1 @@
+"""Predictions: the logged rows and their hourly rollups."""

@@ -1,0 +1,1 @@
+"""HTTP traffic: API request records and client sessions."""

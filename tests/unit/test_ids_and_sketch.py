@@ -1,0 +1,44 @@
+"""UUIDv7 ids carry their time; the latency sketch reads percentiles within 5%."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import numpy as np
+
+from predledger.ids import id_created_at, id_timestamp_micros, new_id
+from predledger.predictions.sketch import latency_bucket, percentile
+
+
+def test_ids_are_version_7_and_carry_their_creation_time() -> None:
+    before = time.time_ns() // 1000
+    record_id, micros = new_id()
+    after = time.time_ns() // 1000
+    parsed = uuid.UUID(record_id)
+    assert parsed.version == 7
+    assert parsed.variant == uuid.RFC_4122
+    assert id_timestamp_micros(record_id) == micros
+    assert before - 1000 <= micros <= after + 1000
+    assert id_created_at(record_id).timestamp() * 1e6 == micros
+
+
+def test_ids_made_in_a_row_sort_in_order_and_never_repeat() -> None:
+    ids = [new_id()[0] for _ in range(20_000)]
+    assert len(set(ids)) == len(ids)
+    assert ids == sorted(ids)
+
+
+def test_sketch_percentiles_are_within_five_percent() -> None:
+    rng = np.random.default_rng(1)
+    latencies = rng.lognormal(mean=2.0, sigma=1.0, size=20_000)
+    counts: dict[int, int] = {}
+    for value in latencies:
+        bucket = latency_bucket(float(value))
+        counts[bucket] = counts.get(bucket, 0) + 1
+    for q in (50, 95, 99):
+        estimate = percentile(counts.items(), q)
+        assert estimate is not None
+        exact = float(np.percentile(latencies, q))
+        assert abs(estimate - exact) / exact < 0.05
+    assert percentile([], 50) is None
