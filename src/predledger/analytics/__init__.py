@@ -1,0 +1,1 @@
+"""Read-only analytics over the rollups: summaries, distributions, latency, time series."""

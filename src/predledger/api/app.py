@@ -1,0 +1,113 @@
+"""predledger's own service: ``create_app()``, which ``predledger serve`` runs.
+
+It is built exactly as the README tells users to embed predledger: a FastAPI app, a
+``Ledger`` and ``instrument(app, ledger)``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+
+from predledger.api.instrument import instrument
+from predledger.auth.settings import AuthSettings
+from predledger.ingest.ledger import Ledger
+from predledger.logfiles import LogFileSettings
+from predledger.monitor.scheduler import attach_monitor
+from predledger.monitor.settings import MonitorSettings
+
+ENV_LOG_DIR = "PREDLEDGER_LOG_DIR"
+ENV_LOG_FILES = "PREDLEDGER_LOG_FILES"
+ENV_LOG_MAX_BYTES = "PREDLEDGER_LOG_MAX_BYTES"
+ENV_LOG_BACKUPS = "PREDLEDGER_LOG_BACKUPS"
+ENV_AUTO_UPGRADE = "PREDLEDGER_AUTO_UPGRADE"
+
+DESCRIPTION = """\
+The prediction ledger: log predictions from any language, record ground truth, and read
+history and analytics. Python services embed the `Ledger` directly.
+"""
+
+
+def create_app(
+    ledger: Ledger | None = None,
+    *,
+    database_url: str | None = None,
+    journal_dir: str | os.PathLike[str] | None = None,
+    log_files: LogFileSettings | bool = True,
+    routers: Sequence[APIRouter] = (),
+    auto_upgrade: bool = False,
+    title: str = "predledger",
+    monitor: MonitorSettings | bool = False,
+    auth: AuthSettings | bool = False,
+) -> FastAPI:
+    """Build predledger's HTTP service.
+
+    Args:
+        ledger: the ledger to serve; by default one is opened on ``database_url`` and
+            closed when the app shuts down.
+        database_url: the database, when no ledger is given (default
+            ``PREDLEDGER_DATABASE_URL`` or ``sqlite:///./predledger.db``).
+        journal_dir: the journal folder, when no ledger is given.
+        log_files: the rotating JSON log files' settings, ``True`` (``logs/``) or ``False``.
+        routers: routers to serve beside predledger's own.
+        auto_upgrade: upgrade an older schema instead of refusing to start.
+        title: the title of the OpenAPI docs.
+        monitor: run the monitoring scheduler (drift reports, performance, alert rules,
+            retention) while the app runs: ``True`` with the defaults, or these settings.
+        auth: require an API key or a dashboard sign-in (``True``, or settings with request
+            limits). ``False`` (the default here, for tests and embedding) answers only
+            callers on this machine; ``predledger serve`` turns authentication on.
+
+    Raises:
+        SchemaOutdatedError: the database's schema is older than this predledger.
+    """
+    from predledger import __version__
+
+    owned = ledger is None
+    if ledger is None:
+        ledger = Ledger(database_url, journal_dir=journal_dir, auto_upgrade=auto_upgrade)
+    app = FastAPI(title=title, version=__version__, description=DESCRIPTION)
+    instrument(app, ledger, log_files=log_files, close_ledger=owned, auth=auth)
+    for router in routers:
+        app.include_router(router)
+    if monitor:
+        settings = monitor if isinstance(monitor, MonitorSettings) else MonitorSettings()
+        attach_monitor(app, ledger.store, settings)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The app ``predledger serve`` runs in each worker, configured by the environment.
+
+    ``PREDLEDGER_DATABASE_URL``, ``PREDLEDGER_JOURNAL_DIR``, ``PREDLEDGER_LOG_DIR``,
+    ``PREDLEDGER_LOG_FILES`` (``0`` turns them off), ``PREDLEDGER_LOG_MAX_BYTES``,
+    ``PREDLEDGER_LOG_BACKUPS`` and ``PREDLEDGER_AUTO_UPGRADE``; the monitor runs unless
+    ``PREDLEDGER_MONITOR=0`` (see ``predledger.monitor.settings``); authentication is on
+    unless ``PREDLEDGER_AUTH=0`` (see ``predledger.auth.settings``).
+    """
+    monitor = MonitorSettings.from_env()
+    return create_app(
+        log_files=log_settings_from_env(),
+        auto_upgrade=_flag(ENV_AUTO_UPGRADE),
+        monitor=monitor if monitor.enabled else False,
+        auth=AuthSettings.from_env(),
+    )
+
+
+def log_settings_from_env() -> LogFileSettings | bool:
+    """The log file settings the environment names."""
+    if os.environ.get(ENV_LOG_FILES, "1").lower() in ("0", "false", "no", "off"):
+        return False
+    defaults = LogFileSettings()
+    return LogFileSettings(
+        directory=Path(os.environ.get(ENV_LOG_DIR) or defaults.directory),
+        max_bytes=int(os.environ.get(ENV_LOG_MAX_BYTES) or defaults.max_bytes),
+        backups=int(os.environ.get(ENV_LOG_BACKUPS) or defaults.backups),
+    )
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("1", "true", "yes", "on")

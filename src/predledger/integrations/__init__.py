@@ -1,0 +1,1 @@
+"""Integrations with web frameworks; ``predledger.integrations.fastapi`` for FastAPI."""
