@@ -237,19 +237,19 @@ class Ledger(CachedPredictions):
 
         Each item takes the keyword arguments of ``log()``.
         """
-        records = []
+        self._check_open()
+        stamped = []
         for index, fields in enumerate(predictions):
             try:
                 rec.check_unknown_fields(dict(fields), rec.PREDICTION_FIELDS)
                 record = _prediction_record(dict(fields))
                 self.redactor.apply(record)
-                records.append(record)
+                stamped.append((record, self._stamp(record)))
             except InvalidRecordError as exc:
                 raise InvalidRecordError(f"[{index}].{exc.field}", exc.problem) from None
             except KeyError as exc:
                 raise InvalidRecordError(f"[{index}].{exc.args[0]}", "is required") from None
-        lines = [self._encode(r) for r in records]
-        return [self._accept(r, line) for r, line in zip(records, lines, strict=True)]
+        return [self._enqueue(record, line) for record, line in stamped]
 
     def log_request(
         self,
@@ -341,14 +341,23 @@ class Ledger(CachedPredictions):
             )
         return line
 
-    def _accept(self, record: dict[str, Any], line: bytes | None = None) -> str:
+    def _check_open(self) -> None:
         if self._closed:
             raise LedgerClosedError("this ledger is closed: create a new Ledger to log again")
+
+    def _stamp(self, record: dict[str, Any]) -> bytes:
+        """Give ``record`` its id and timestamp and return its journal line."""
         record_id, micros = new_id()
         record["id"] = record_id
         record["ts"] = micros
-        if line is None or b'"id"' not in line:
-            line = self._encode(record)
+        return self._encode(record)
+
+    def _accept(self, record: dict[str, Any]) -> str:
+        self._check_open()
+        return self._enqueue(record, self._stamp(record))
+
+    def _enqueue(self, record: dict[str, Any], line: bytes) -> str:
+        record_id: str = record["id"]
         if self._sync_bulk is not None:
             self._write_now(record)
             return record_id
@@ -410,6 +419,11 @@ class Ledger(CachedPredictions):
                 )
                 and counters.own_done >= target
             )
+
+    @property
+    def stream(self) -> tuple[str, str] | None:
+        """``(redis_url, stream key)`` with ``transport="redis"``, else ``None``."""
+        return None if self._sink is None else (self._sink.redis_url, self._sink.stream)
 
     def stats(self) -> LedgerStats:
         """Counters of what the ledger has accepted, written, retried and dropped."""
