@@ -12,11 +12,14 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 
+from predledger.api.background import run_while_serving
 from predledger.api.instrument import instrument
 from predledger.auth.settings import AuthSettings
+from predledger.errors import ConfigurationError
 from predledger.ingest.ledger import Ledger
 from predledger.logfiles import LogFileSettings
-from predledger.monitor.scheduler import attach_monitor
+from predledger.metrics.sampler import SystemMetricsSampler
+from predledger.monitor.scheduler import start_monitor
 from predledger.monitor.settings import MonitorSettings
 
 ENV_LOG_DIR = "PREDLEDGER_LOG_DIR"
@@ -24,6 +27,8 @@ ENV_LOG_FILES = "PREDLEDGER_LOG_FILES"
 ENV_LOG_MAX_BYTES = "PREDLEDGER_LOG_MAX_BYTES"
 ENV_LOG_BACKUPS = "PREDLEDGER_LOG_BACKUPS"
 ENV_AUTO_UPGRADE = "PREDLEDGER_AUTO_UPGRADE"
+ENV_SYSTEM_METRICS = "PREDLEDGER_SYSTEM_METRICS_INTERVAL"
+DEFAULT_SYSTEM_METRICS_INTERVAL = 15.0
 
 DESCRIPTION = """\
 The prediction ledger: log predictions from any language, record ground truth, and read
@@ -42,6 +47,7 @@ def create_app(
     title: str = "predledger",
     monitor: MonitorSettings | bool = False,
     auth: AuthSettings | bool = False,
+    system_metrics_interval: float | None = None,
 ) -> FastAPI:
     """Build predledger's HTTP service.
 
@@ -60,6 +66,8 @@ def create_app(
         auth: require an API key or a dashboard sign-in (``True``, or settings with request
             limits). ``False`` (the default here, for tests and embedding) answers only
             callers on this machine; ``predledger serve`` turns authentication on.
+        system_metrics_interval: sample the host's CPU, memory, disk and connections into
+            ``system_metrics`` every this many seconds while the app runs (``None``: don't).
 
     Raises:
         SchemaOutdatedError: the database's schema is older than this predledger.
@@ -75,8 +83,17 @@ def create_app(
         app.include_router(router)
     if monitor:
         settings = monitor if isinstance(monitor, MonitorSettings) else MonitorSettings()
-        attach_monitor(app, ledger.store, settings)
+        run_while_serving(app, lambda: start_monitor(ledger.store, settings))
+    if system_metrics_interval is not None:
+        interval = system_metrics_interval
+        run_while_serving(app, lambda: _start_sampler(ledger, interval))
     return app
+
+
+def _start_sampler(ledger: Ledger, interval: float) -> SystemMetricsSampler:
+    sampler = SystemMetricsSampler(ledger, interval=interval)
+    sampler.start()
+    return sampler
 
 
 def create_app_from_env() -> FastAPI:
@@ -86,7 +103,8 @@ def create_app_from_env() -> FastAPI:
     ``PREDLEDGER_LOG_FILES`` (``0`` turns them off), ``PREDLEDGER_LOG_MAX_BYTES``,
     ``PREDLEDGER_LOG_BACKUPS`` and ``PREDLEDGER_AUTO_UPGRADE``; the monitor runs unless
     ``PREDLEDGER_MONITOR=0`` (see ``predledger.monitor.settings``); authentication is on
-    unless ``PREDLEDGER_AUTH=0`` (see ``predledger.auth.settings``).
+    unless ``PREDLEDGER_AUTH=0`` (see ``predledger.auth.settings``); the host's metrics are
+    sampled every ``PREDLEDGER_SYSTEM_METRICS_INTERVAL`` seconds (15; ``0`` turns it off).
     """
     monitor = MonitorSettings.from_env()
     return create_app(
@@ -94,7 +112,27 @@ def create_app_from_env() -> FastAPI:
         auto_upgrade=_flag(ENV_AUTO_UPGRADE),
         monitor=monitor if monitor.enabled else False,
         auth=AuthSettings.from_env(),
+        system_metrics_interval=system_metrics_interval_from_env(),
     )
+
+
+def system_metrics_interval_from_env() -> float | None:
+    """Seconds between system metric samples, or ``None`` when turned off.
+
+    Raises:
+        ConfigurationError: ``PREDLEDGER_SYSTEM_METRICS_INTERVAL`` is not a number.
+    """
+    text = os.environ.get(ENV_SYSTEM_METRICS, "").strip()
+    if not text:
+        return DEFAULT_SYSTEM_METRICS_INTERVAL
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise ConfigurationError(
+            f"{ENV_SYSTEM_METRICS}={text!r} is not a number of seconds: "
+            "set it to e.g. 15, or 0 to turn system metrics off"
+        ) from None
+    return seconds if seconds > 0 else None
 
 
 def log_settings_from_env() -> LogFileSettings | bool:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from predledger.monitor.scheduler import Monitor
 
 DEFAULT_DEMO_DATABASE = "sqlite:///./predledger-demo.db"
+DEMO_SYSTEM_METRICS_INTERVAL = 5.0  # seconds: the system page fills within a minute
 
 
 @friendly_errors
@@ -67,6 +68,7 @@ def demo(
     from predledger.demo.registration import register_demo_models
     from predledger.ingest.ledger import Ledger
     from predledger.logfiles import LogFileSettings
+    from predledger.metrics.sampler import SystemMetricsSampler
 
     check_port_free(host, port)
     started = time.perf_counter()
@@ -100,6 +102,8 @@ def demo(
     announce.access = access
     threading.Thread(target=announce.run, name="demo-announce", daemon=True).start()
     monitor = _start_monitor(ledger)
+    sampler = SystemMetricsSampler(ledger, interval=DEMO_SYSTEM_METRICS_INTERVAL)
+    sampler.start()
     try:
         server.run()
     except KeyboardInterrupt:
@@ -107,6 +111,7 @@ def demo(
     finally:
         if traffic is not None:
             traffic.stop()
+        sampler.stop()
         if monitor is not None:
             monitor.stop()
         if traffic_client is not None:

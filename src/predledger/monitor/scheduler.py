@@ -19,11 +19,10 @@ import os
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from predledger.monitor.locks import try_lease
 from predledger.monitor.settings import MonitorSettings
@@ -34,9 +33,6 @@ from predledger.monitor.tasks import (
 )
 from predledger.registry.retry import run_in_transaction
 from predledger.store.engine import Store
-
-if TYPE_CHECKING:
-    from fastapi import FastAPI
 
 logger = logging.getLogger(__name__)
 TaskFunction = Callable[[], dict[str, Any]]
@@ -153,21 +149,3 @@ def start_monitor(store: Store, settings: MonitorSettings | None = None) -> Moni
     monitor = Monitor(store, settings)
     monitor.start()
     return monitor
-
-
-def attach_monitor(app: FastAPI, store: Store, settings: MonitorSettings | None = None) -> None:
-    """Run a monitor while ``app`` runs: started after its startup, stopped before shutdown."""
-    original = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(inner_app: Any) -> AsyncIterator[Any]:
-        async with original(inner_app) as inner_state:
-            monitor = start_monitor(store, settings)
-            try:
-                yield inner_state
-            finally:
-                from starlette.concurrency import run_in_threadpool
-
-                await run_in_threadpool(monitor.stop)
-
-    app.router.lifespan_context = lifespan
