@@ -15,6 +15,8 @@ from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
 from predledger.ingest.ledger import Ledger
+from predledger.ingest.stream_redis import StreamUnavailableError
+from predledger.worker.status import stream_status
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -64,6 +66,37 @@ class LedgerCollector(Collector):
         )
         dropped.add_metric([], float(self.dropped_log_lines()))
         yield dropped
+        if self.ledger.stream is not None:
+            yield from _stream_gauges(*self.ledger.stream)
+
+
+_STREAM_GAUGES = (
+    ("length", "Entries (of up to 100 records) the Redis Stream holds."),
+    ("pending", "Entries the writers have read but not yet acknowledged."),
+    ("backlog", "Entries not yet written to the database (pending + unread)."),
+    ("consumers", "Writers known to the stream's consumer group."),
+)
+
+
+def _stream_gauges(redis_url: str, stream: str) -> Iterator[Metric]:
+    """The shared ingest stream's depth, read from Redis at scrape time."""
+    try:
+        status = stream_status(redis_url, stream)
+    except StreamUnavailableError:
+        status = None
+    yield GaugeMetricFamily(
+        "predledger_stream_up", "1 when Redis answered the stream's status.",
+        value=0.0 if status is None else 1.0,
+    )  # fmt: skip
+    if status is None:
+        return
+    for name, text in _STREAM_GAUGES:
+        yield GaugeMetricFamily(f"predledger_stream_{name}", text, value=float(status[name]))
+    yield GaugeMetricFamily(
+        "predledger_stream_oldest_pending_seconds",
+        "Age of the oldest entry read but not acknowledged (0 when none).",
+        value=status["oldest_pending_seconds"] or 0.0,
+    )
 
 
 class ServiceMetrics:

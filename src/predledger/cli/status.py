@@ -92,6 +92,14 @@ def status(
             show_default=False,
         ),
     ] = None,
+    redis_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="PREDLEDGER_REDIS_URL",
+            help="The Redis server of the shared ingest stream: also show its backlog.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Show the backend, schema revision, row counts, database size and the journal."""
@@ -100,6 +108,8 @@ def status(
     info["journal"] = collect_journal(store, journal_dir)
     info["operations"] = collect_ops_status(store, info["rows"])
     store.dispose()
+    if redis_url:
+        info["stream"] = collect_stream(redis_url)
     if as_json:
         console.print_json(json.dumps(info))
         return
@@ -119,6 +129,31 @@ def status(
         event = info["operations"][f"last_{kind}"]
         when = f"{event['finished_at'][:19]} UTC: {event['summary']}" if event else "never"
         console.print(f"last {kind}: {when}", highlight=False)
+    if "stream" in info:
+        console.print(describe_stream(info["stream"]), highlight=False)
+
+
+def collect_stream(redis_url: str) -> dict[str, Any]:
+    """The ingest stream's status, or ``{"error": ...}`` when Redis does not answer."""
+    from predledger.ingest.stream_redis import StreamUnavailableError
+    from predledger.worker.status import stream_status
+
+    try:
+        return stream_status(redis_url)
+    except StreamUnavailableError as exc:
+        return {"error": str(exc)}
+
+
+def describe_stream(stream: dict[str, Any]) -> str:
+    """One line on the stream: what waits for the writers, or why it is unknown."""
+    if "error" in stream:
+        return f"stream: unknown: {stream['error']}"
+    oldest = stream["oldest_pending_seconds"]
+    age = "" if oldest is None else f", oldest pending {oldest:.0f} s"
+    return (
+        f"stream: {stream['stream']} on {stream['redis']}: {stream['backlog']:,} entries not "
+        f"yet written ({stream['pending']:,} pending{age}), {stream['consumers']} writer(s)"
+    )
 
 
 def print_tables(rows: dict[str, int], operations: dict[str, Any]) -> None:
