@@ -9,7 +9,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from cache_redis_server import RedisServer
 from fastapi import FastAPI
 
 from predledger import Ledger
@@ -20,6 +19,7 @@ from predledger.tracking import track_prediction
 from support.api_service import wait_until
 from support.db_checks import query
 from support.live_server import LiveServer
+from support.redis_server import RedisServer
 
 TEXTS = [f"text number {i}" for i in range(5)]
 

@@ -44,12 +44,15 @@ def _backup_while_logging(url: str, out: Path, journal_dir: Path, method: str = 
     return store, result, logger
 
 
-@pytest.mark.parametrize("method", ["auto", "logical"])
+# SQLite always uses its online backup API; PostgreSQL has pg_dump (auto) and a logical copy.
+@pytest.mark.parametrize(
+    ("database_url", "method"),
+    [("sqlite", "auto"), ("postgresql", "auto"), ("postgresql", "logical")],
+    indirect=["database_url"],
+)
 def test_backup_during_ingest_restores_every_counted_row(
     database_url: str, second_url: str, tmp_path: Path, journal_dir: Path, method: str
 ) -> None:
-    if method == "logical" and database_url.startswith("sqlite"):
-        pytest.skip("SQLite always uses its online backup API")
     store, result, _logger = _backup_while_logging(
         database_url, tmp_path / "b.tar", journal_dir, method
     )

@@ -1,16 +1,12 @@
 """A small scale-out cluster for tests: a private redis-server, workers and producers.
 
-``RedisServer`` runs ``redis-server`` on a free port (``--save "" --appendonly no``, in
-the test's folder), so a test may kill and restart Redis without touching the shared one
-on 6379. ``Children`` starts ``predledger worker`` and producer processes and reaps them.
+``Children`` starts ``predledger worker`` and producer processes and reaps them.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,19 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-import redis
-
 from predledger.worker import stream_status
 
 PRODUCER = Path(__file__).with_name("stream_producer_child.py")
-REDIS_SERVER = shutil.which("redis-server")
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_until(condition: Callable[[], bool], what: str, seconds: float = 60.0) -> None:
@@ -40,44 +26,6 @@ def wait_until(condition: Callable[[], bool], what: str, seconds: float = 60.0) 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.05)
-
-
-class RedisServer:
-    """A redis-server of the test's own, which the test may kill and start again."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        assert REDIS_SERVER is not None
-        self.process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.directory)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        wait_until(self._answers, f"redis-server on port {self.port}", 10.0)
-
-    def kill(self) -> None:
-        """SIGKILL, as a crash: without persistence the data set is gone."""
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait(10)
-            self.process = None
-
-    def _answers(self) -> bool:
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
-        try:
-            return bool(client.ping())
-        except redis.ConnectionError:
-            return False
-        finally:
-            client.close()
 
 
 class Children:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import signal
 
 import httpx
-from stream_cluster import Children, free_port, wait_drained, wait_until
+from stream_cluster import Children, wait_drained, wait_until
 
 from support.db_checks import query, rollups_match_raw_rows, stored_id_counts
+from support.live_server import free_port
 
 REQUESTS = 20
 PER_REQUEST = 100

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 import redis
-from stream_cluster import RedisServer, wait_until
+from stream_cluster import wait_until
 
 from predledger import ConfigurationError, Ledger
 from predledger.worker import StreamWorker, WorkerSettings, stream_status
 
 from support.db_checks import stored_id_counts
+from support.redis_server import RedisServer
 
 CAP = 4  # entries; a batch of 300 records makes 3 entries of 100
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stream_cluster import Children, RedisServer, read_ids, wait_for_ids, wait_until
+from stream_cluster import Children, read_ids, wait_for_ids, wait_until
 
 from support.db_checks import rollups_match_raw_rows, stored_id_counts
+from support.redis_server import RedisServer
 
 
 def test_redis_restart_loses_nothing(

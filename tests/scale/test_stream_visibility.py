@@ -6,13 +6,15 @@ import json
 import re
 from pathlib import Path
 
-from stream_cluster import RedisServer, wait_until
+from stream_cluster import wait_until
 from typer.testing import CliRunner
 
 from predledger import Ledger
 from predledger.api.metrics import ServiceMetrics
 from predledger.cli.main import app
 from predledger.worker import StreamWorker, WorkerSettings
+
+from support.redis_server import RedisServer
 
 
 def _gauge(exposition: str, name: str) -> float:
