@@ -29,7 +29,8 @@ from predledger.drift.binning import BinCounts, FloatArray, match_categories
 from predledger.drift.models import MISSING_BIN
 from predledger.drift.profile import FeatureProfile, ReferenceProfile
 from predledger.errors import InvalidRecordError
-from predledger.store.dialect import Dialect
+from predledger.ingest.records import parsed_inputs
+from predledger.store.dialect import Dialect, RowsStatement
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ class _VersionBins:
 
 def features_of(record: dict[str, Any]) -> dict[str, Any] | None:
     """A prediction record's features as a mapping, or ``None`` when it has none."""
-    inputs = record.get("inputs")
+    inputs = parsed_inputs(record)
     if isinstance(inputs, dict):
         return inputs
     names = record.get("feature_names")
@@ -171,7 +172,7 @@ class FeatureHistogramHook:
         self._checked_at: float | None = None
         self._by_id: dict[int, tuple[VersionKey, _VersionBins | None]] = {}
         self._active: dict[VersionKey, _VersionBins] = {}
-        self._sql: dict[str, str] = {}
+        self._sql: dict[str, RowsStatement] = {}
 
     def __call__(self, raw: Any, dialect: Dialect, predictions: list[dict[str, Any]]) -> None:
         """Add this batch's feature values to the hourly histograms."""
@@ -245,6 +246,6 @@ class FeatureHistogramHook:
         cursor = raw.cursor()
         try:
             # Sorted keys: concurrent writers lock the same rows in the same order.
-            cursor.executemany(sql, [(m, v, ts(h), f, b, c) for m, v, h, f, b, c in sorted(rows)])
+            sql.execute(cursor, [(m, v, ts(h), f, b, c) for m, v, h, f, b, c in sorted(rows)])
         finally:
             cursor.close()

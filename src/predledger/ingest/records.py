@@ -2,6 +2,12 @@
 
 A record is a plain dict of column values plus ``k`` (its kind) and ``ts`` (creation time
 in microseconds, also carried by its UUIDv7 ``id``). Absent optional fields are omitted.
+
+As a line (journal, stream entry), a record is its fields as compact JSON, then, when it
+has inputs, a 0x1E byte and the inputs' JSON, then a newline. Compact JSON never holds a
+raw control byte, so both separators are unambiguous. Read back, ``inputs`` is the JSON
+text itself (``JsonText``): the writer stores it as it is, without parsing the features
+into Python objects and serialising them again.
 """
 
 from __future__ import annotations
@@ -9,7 +15,104 @@ from __future__ import annotations
 import math
 from typing import Any, Final
 
+import orjson
+
 from predledger.errors import InvalidRecordError
+
+INPUTS_SEPARATOR: Final = b"\x1e"
+_JSON_OPTIONS: Final = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+
+
+class JsonText(str):
+    """JSON text, marked so writers store it as it is."""
+
+    __slots__ = ()
+
+
+def encode_line(record: dict[str, Any]) -> bytes:
+    """One record as a line; its ``inputs`` are left in the record as ``JsonText``.
+
+    Raises:
+        TypeError: a value cannot be encoded as JSON.
+    """
+    inputs = record.pop("inputs", None)
+    if inputs is None:
+        return orjson.dumps(record, option=_JSON_OPTIONS | orjson.OPT_APPEND_NEWLINE)
+    try:
+        if type(inputs) is JsonText:
+            raw = inputs.encode()
+        else:
+            raw = orjson.dumps(inputs, option=_JSON_OPTIONS)
+        fields = orjson.dumps(record, option=_JSON_OPTIONS)
+    except TypeError:
+        record["inputs"] = inputs
+        raise
+    record["inputs"] = inputs if type(inputs) is JsonText else JsonText(raw, "utf-8")
+    return b"".join((fields, INPUTS_SEPARATOR, raw, b"\n"))
+
+
+def decode_lines(data: bytes) -> tuple[list[dict[str, Any]], int]:
+    """Decode newline-separated records, counting lines that are not valid records."""
+    body = data.strip(b"\n")
+    if not body:
+        return [], 0
+    lines = body.split(b"\n")
+    fields: list[bytes] = []
+    inputs: list[bytes | None] = []
+    for line in lines:
+        head, separator, raw = line.partition(INPUTS_SEPARATOR)
+        fields.append(head)
+        inputs.append(raw if separator else None)
+    try:  # one parse of the whole chunk as a JSON array: the common case, and much faster
+        parsed = orjson.loads(b"[" + b",".join(fields) + b"]")
+    except orjson.JSONDecodeError:
+        return _decode_line_by_line(lines)
+    if not all(type(r) is dict and "id" in r and "k" in r for r in parsed) or b"" in inputs:
+        return _decode_line_by_line(lines)
+    try:
+        for record, text in zip(parsed, inputs, strict=True):
+            if text is not None:
+                record["inputs"] = JsonText(text, "utf-8")
+    except UnicodeDecodeError:
+        return _decode_line_by_line(lines)
+    return parsed, 0
+
+
+def _decode_line_by_line(lines: list[bytes]) -> tuple[list[dict[str, Any]], int]:
+    records: list[dict[str, Any]] = []
+    corrupt = 0
+    for line in lines:
+        if not line:
+            continue
+        head, separator, raw = line.partition(INPUTS_SEPARATOR)
+        try:
+            record = orjson.loads(head)
+            text = raw.decode() if separator else None
+        except (orjson.JSONDecodeError, UnicodeDecodeError):
+            corrupt += 1
+            continue
+        if type(record) is dict and "id" in record and "k" in record and text != "":
+            if text is not None:
+                record["inputs"] = JsonText(text)
+            records.append(record)
+        else:
+            corrupt += 1
+    return records, corrupt
+
+
+def plain_record(record: dict[str, Any]) -> dict[str, Any]:
+    """The record with its inputs parsed again: for people reading it (``rejected.jsonl``)."""
+    inputs = record.get("inputs")
+    if type(inputs) is not JsonText:
+        return record
+    return {**record, "inputs": orjson.loads(inputs.encode())}
+
+
+def parsed_inputs(record: dict[str, Any]) -> Any:
+    """A record's inputs as Python values (parsed when they are ``JsonText``)."""
+    inputs = record.get("inputs")
+    return orjson.loads(inputs.encode()) if type(inputs) is JsonText else inputs
+
 
 KIND_PREDICTION: Final = "p"
 KIND_REQUEST: Final = "r"

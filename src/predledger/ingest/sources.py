@@ -6,17 +6,8 @@ import threading
 from collections import deque
 from typing import Any, Protocol
 
-import orjson
-
 from predledger.errors import LedgerClosedError
 from predledger.ingest.journal import Journal, JournalBatch, JournalClosedError, JournalFullError
-
-_ENCODE_OPTIONS = orjson.OPT_APPEND_NEWLINE | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
-
-
-def encode(record: dict[str, Any]) -> bytes:
-    """One record as a journal line."""
-    return orjson.dumps(record, option=_ENCODE_OPTIONS)
 
 
 class QueueFullError(Exception):

@@ -33,7 +33,7 @@ from sqlalchemy.engine import make_url
 
 from predledger.config import resolve_journal_dir
 from predledger.errors import ConfigurationError, StoreUnavailableError
-from predledger.ingest.sources import encode
+from predledger.ingest.records import encode_line
 
 DEFAULT_STREAM = "predledger:records"
 DEFAULT_GROUP = "predledger-writers"
@@ -148,7 +148,7 @@ def pack_entries(records: Records) -> Iterator[bytes]:
     lines: list[bytes] = []
     size = 0
     for record in records:
-        line = encode(record)
+        line = encode_line(record)
         if lines and (len(lines) >= ENTRY_RECORDS or size + len(line) > ENTRY_BYTES):
             yield b"".join(lines)
             lines, size = [], 0

@@ -18,6 +18,7 @@ from predledger.ingest.records import (
     KIND_PREDICTION,
     KIND_REQUEST,
     KIND_SYSTEM_METRIC,
+    JsonText,
 )
 
 Row = tuple[Any, ...]
@@ -36,18 +37,14 @@ class Timestamp(int):
     __slots__ = ()
 
 
-class JsonText(str):
-    """JSON text, marked so writers know it needs no further quoting."""
-
-    __slots__ = ()
-
-
 def _prediction_row(r: dict[str, Any], ts: TimestampFormat) -> Row:
     inputs = r.get("inputs")
+    if inputs is not None and type(inputs) is not JsonText:
+        inputs = JsonText(_json(inputs))
     return (
         r["id"], ts(r["ts"]), r["model"], r["version"], r["prediction_type"],
         r.get("request_id"), r.get("batch_id"), r.get("session_id"), r.get("dataset_id"),
-        None if inputs is None else JsonText(_json(inputs)),
+        inputs,
         None if r.get("feature_names") is None else JsonText(_json(r["feature_names"])),
         r.get("input_hash"), r.get("label"), r.get("probability"),
         None if r.get("probabilities") is None else JsonText(_json(r["probabilities"])),

@@ -16,6 +16,7 @@ import psycopg
 from predledger.errors import PredledgerError
 from predledger.ingest.bulk import BulkWriter
 from predledger.ingest.journal import claim_orphans, read_orphan, remove_orphan
+from predledger.ingest.records import plain_record
 from predledger.ingest.sources import Source
 from predledger.ingest.stats import Counters
 
@@ -183,7 +184,7 @@ class Writer(threading.Thread):
             return
         with open(self.journal_dir / "rejected.jsonl", "ab") as handle:
             for record in records:
-                handle.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
+                handle.write(orjson.dumps(plain_record(record), option=orjson.OPT_APPEND_NEWLINE))
 
 
 def describe_write_error(exc: BaseException) -> str:

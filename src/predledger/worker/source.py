@@ -16,7 +16,7 @@ from typing import Any
 
 import redis
 
-from predledger.ingest.journal import decode_lines
+from predledger.ingest.records import decode_lines
 from predledger.ingest.stats import Counters
 from predledger.ingest.stream_redis import (
     DONE_TTL_S,
