@@ -76,9 +76,18 @@ def collect_journal(store: Store, journal_dir: Path | None) -> dict[str, Any]:
     return {
         "directory": str(folder),
         "segments": len(segments),
-        "bytes": sum(path.stat().st_size for path in segments if path.exists()),
+        "bytes": sum(_bytes_on_disk(path) for path in segments),
         "rejected_records": rejected,
     }
+
+
+def _bytes_on_disk(path: Path) -> int:
+    """A segment's size; a live one is a sparse file of fixed size, so count its blocks."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return 0
+    return min(info.st_size, info.st_blocks * 512)
 
 
 @friendly_errors

@@ -3,14 +3,19 @@
 Each process appends to its own segment files, ``<start_ns>-<pid>-<seq>.jrnl``, holding an
 exclusive ``flock`` on each until the segment is deleted. A segment whose lock can be
 taken belongs to a process that died: its records are replayed and the file removed.
-One ``write()`` per record on an ``O_APPEND`` file survives the process being killed; it
+A segment is a file of fixed size mapped into memory (``MAP_SHARED``): appending a record
+is a copy into the page cache, without a system call, so ``log()`` never lets go of the
+GIL (a system call would, and then wait for the writer thread to hand it back). The page
+cache belongs to the kernel, so a record copied in survives the process being killed; it
 survives a power cut only with ``fsync="always"`` (or within a second with ``"everysec"``).
+The unused end of a segment is zero bytes, which no encoded record contains.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import mmap
 import os
 import threading
 import time
@@ -20,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
+from predledger.ingest.records import decode_lines
 
 SEGMENT_SUFFIX = ".jrnl"
 READ_CHUNK = 1 << 20
@@ -31,12 +36,24 @@ class Segment:
     """One journal file this process writes, and how far the writer has read it."""
 
     path: Path
-    write_fd: int
+    fd: int
+    memory: mmap.mmap
     size: int = 0
     read_offset: int = 0
     sealed: bool = False
-    read_fd: int | None = None
     pending: bytes = b""
+
+    def discard(self, *, delete: bool) -> None:
+        """Unmap and close; delete the file, or cut it to what was written and keep it."""
+        self.memory.close()
+        if delete:
+            # Unlink while still holding the lock, so no scanner can take it for an orphan.
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+        else:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self.fd, self.size)
+        _close_fds(self.fd)
 
 
 @dataclass
@@ -93,16 +110,25 @@ class Journal:
         with self._lock:
             return {segment.path for segment in self._segments}
 
-    def _open_segment(self) -> Segment:
+    def _open_segment(self, at_least: int = 0) -> Segment:
         self._seq += 1
         name = f"{self._start_ns}-{os.getpid()}-{self._seq:06d}"
         temporary = self.directory / f"{name}.open"
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
-        # Lock before the file gets its final name, so no scanner can mistake it for an orphan.
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fd = os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            # Lock before the file gets its final name, so no scanner takes it for an orphan.
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            capacity = max(self.segment_bytes, at_least)
+            os.ftruncate(fd, capacity)  # sparse: disk blocks come as pages are written
+            memory = mmap.mmap(fd, capacity, flags=mmap.MAP_SHARED)
+        except BaseException:
+            os.close(fd)
+            with contextlib.suppress(FileNotFoundError):
+                temporary.unlink()
+            raise
         path = self.directory / f"{name}{SEGMENT_SUFFIX}"
         os.rename(temporary, path)
-        segment = Segment(path=path, write_fd=fd)
+        segment = Segment(path=path, fd=fd, memory=memory)
         self._segments.append(segment)
         return segment
 
@@ -122,17 +148,18 @@ class Journal:
                 self.space_freed.wait(0.5)
                 if self._closed:
                     raise JournalClosedError
+            size = len(line)
             active = self._active
-            os.write(active.write_fd, line)
-            active.size += len(line)
-            self._bytes += len(line)
+            if active.size + size > len(active.memory):
+                active.sealed = True
+                active = self._active = self._open_segment(size)
+            active.memory[active.size : active.size + size] = line
+            active.size += size
+            self._bytes += size
             if self.fsync == "always":
-                os.fsync(active.write_fd)
+                os.fsync(active.fd)
             else:
                 self._dirty = True
-            if active.size >= self.segment_bytes:
-                active.sealed = True
-                self._active = self._open_segment()
 
     def sync_if_due(self) -> None:
         """Flush the active segment to disk if a second has passed (``fsync="everysec"``)."""
@@ -140,9 +167,13 @@ class Journal:
         if self.fsync != "everysec" or not self._dirty or now - self._last_sync < 1.0:
             return
         with self._lock:
-            fd = self._active.write_fd
+            fd = self._active.fd
             self._dirty = False
-        os.fsync(fd)
+        # fsync on the file writes back the pages written through the mapping too. Outside
+        # the lock, so log() does not wait for the disk; a segment deleted meanwhile was
+        # committed, so a failure then loses nothing.
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
         self._last_sync = now
 
     def read(self, max_records: int) -> JournalBatch:
@@ -171,8 +202,8 @@ class Journal:
                 self._segments.remove(segment)
                 self._bytes -= segment.size
             self.space_freed.notify_all()
-        for segment in batch.finished:
-            _remove_segment(segment.path, segment.write_fd, segment.read_fd)
+            for segment in batch.finished:
+                segment.discard(delete=True)
 
     def close(self, *, is_committed: Callable[[], bool]) -> None:
         """Refuse further appends and close every segment.
@@ -188,23 +219,17 @@ class Journal:
             self._segments.clear()
             delete = is_committed()
             self.space_freed.notify_all()
-        for segment in segments:
-            if delete:
-                _remove_segment(segment.path, segment.write_fd, segment.read_fd)
-            else:
-                _close_fds(segment.write_fd, segment.read_fd)
+            for segment in segments:
+                segment.discard(delete=delete)
 
 
 def _read_segment(segment: Segment, size: int, limit: int, batch: JournalBatch) -> None:
-    if segment.read_fd is None:
-        segment.read_fd = os.open(segment.path, os.O_RDONLY | os.O_CLOEXEC)
     while limit > 0 and (segment.read_offset < size or segment.pending):
         chunk = b""
         if segment.read_offset < size:
-            chunk = os.pread(
-                segment.read_fd, min(READ_CHUNK, size - segment.read_offset), segment.read_offset
-            )
-            segment.read_offset += len(chunk)
+            end = min(size, segment.read_offset + READ_CHUNK)
+            chunk = segment.memory[segment.read_offset : end]
+            segment.read_offset = end
         data = segment.pending + chunk
         cut = _nth_newline(data, limit)
         complete, segment.pending = data[:cut], data[cut:]
@@ -227,50 +252,11 @@ def _nth_newline(data: bytes, n: int) -> int:
     return position + 1
 
 
-def decode_lines(data: bytes) -> tuple[list[dict[str, Any]], int]:
-    """Decode newline-separated records, counting lines that are not valid records."""
-    body = data.strip(b"\n")
-    if not body:
-        return [], 0
-    try:  # one parse of the whole chunk as a JSON array: the common case, and much faster
-        parsed = orjson.loads(b"[" + body.replace(b"\n", b",") + b"]")
-    except orjson.JSONDecodeError:
-        return _decode_line_by_line(data)
-    if all(isinstance(r, dict) and "id" in r and "k" in r for r in parsed):
-        return parsed, 0
-    return _decode_line_by_line(data)
-
-
-def _decode_line_by_line(data: bytes) -> tuple[list[dict[str, Any]], int]:
-    records: list[dict[str, Any]] = []
-    corrupt = 0
-    for line in data.split(b"\n"):
-        if not line:
-            continue
-        try:
-            record = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            corrupt += 1
-            continue
-        if isinstance(record, dict) and "id" in record and "k" in record:
-            records.append(record)
-        else:
-            corrupt += 1
-    return records, corrupt
-
-
 def _close_fds(*fds: int | None) -> None:
     for fd in fds:
         if fd is not None:
             with contextlib.suppress(OSError):
                 os.close(fd)
-
-
-def _remove_segment(path: Path, *fds: int | None) -> None:
-    # Unlink while still holding the lock, so no scanner can take it for an orphan.
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
-    _close_fds(*fds)
 
 
 @dataclass
@@ -312,6 +298,9 @@ def read_orphan(orphan: Orphan, batch_size: int) -> Iterator[tuple[list[dict[str
     pending = b""
     while True:
         chunk = os.pread(orphan.fd, READ_CHUNK, offset)
+        unused = chunk.find(b"\0")  # the zeroed end of a segment its process never filled
+        if unused >= 0:
+            chunk = chunk[:unused]
         if not chunk:
             break
         offset += len(chunk)
@@ -327,4 +316,7 @@ def read_orphan(orphan: Orphan, batch_size: int) -> Iterator[tuple[list[dict[str
 
 def remove_orphan(orphan: Orphan) -> None:
     """Delete a replayed orphan segment and release its lock."""
-    _remove_segment(orphan.path, orphan.fd)
+    # Unlink while still holding the lock, so no scanner can take it for an orphan.
+    with contextlib.suppress(FileNotFoundError):
+        orphan.path.unlink()
+    _close_fds(orphan.fd)
