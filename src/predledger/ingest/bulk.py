@@ -18,8 +18,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import PoolProxiedConnection
 
 from predledger.ingest.hooks import BatchHook, default_batch_hooks
+from predledger.ingest.records import JsonText
 from predledger.ingest.rollups import Increments, aggregate_predictions, aggregate_sessions
-from predledger.ingest.tables import TABLES, JsonText, TableSpec, Timestamp
+from predledger.ingest.tables import TABLES, TableSpec, Timestamp
 from predledger.store.dialect import Dialect, dialect_for, postgres_timestamp, sqlite_timestamp
 
 Records = list[dict[str, Any]]
@@ -157,17 +158,17 @@ class BulkWriter:
         cursor = raw.cursor()
         try:
             if increments.rollups:
-                cursor.executemany(self._rollup_sql, [
+                self._rollup_sql.execute(cursor, [
                     (*key[:2], ts(key[2]), *key[3:], *acc[:9], ts(acc[9]), ts(acc[10]))
                     for key, acc in sorted(increments.rollups.items())
                 ])  # fmt: skip
             if increments.buckets:
-                cursor.executemany(self._bucket_sql, [
+                self._bucket_sql.execute(cursor, [
                     (key[0], key[1], ts(key[2]), key[3], count)
                     for key, count in sorted(increments.buckets.items())
                 ])  # fmt: skip
             if increments.sessions:
-                cursor.executemany(self._session_sql, [
+                self._session_sql.execute(cursor, [
                     (sid, acc[0], acc[1], ts(acc[2]), ts(acc[3]), acc[4])
                     for sid, acc in sorted(increments.sessions.items())
                 ])  # fmt: skip
@@ -182,11 +183,8 @@ class SQLiteBulkWriter(BulkWriter):
         raw.execute("BEGIN IMMEDIATE")
 
     def _insert(self, raw: Any, spec: TableSpec, records: Records) -> None:
-        sql = (
-            f"INSERT INTO {spec.table} ({', '.join(spec.columns)}) "
-            f"VALUES ({', '.join('?' * len(spec.columns))})"
-        )
-        raw.executemany(sql, [spec.row(r, sqlite_timestamp) for r in records])
+        statement = self.dialect.insert_rows(spec.table, spec.columns)
+        statement.execute(raw, [spec.row(r, sqlite_timestamp) for r in records])
 
     def _stored_ids(self, raw: Any, spec: TableSpec, ids: Sequence[str]) -> set[str]:
         sql = f"SELECT id FROM {spec.table} WHERE id IN ({', '.join('?' * len(ids))})"

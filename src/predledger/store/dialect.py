@@ -2,26 +2,60 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 _EPOCH_NAIVE = datetime(1970, 1, 1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+@lru_cache(maxsize=4096)
+def _second_text(seconds: int) -> str:
+    return (_EPOCH_NAIVE + timedelta(seconds=seconds)).isoformat(" ")
+
+
 def sqlite_timestamp(micros: int) -> str:
     """The text SQLAlchemy's SQLite DateTime type writes for a UTC instant."""
-    return (_EPOCH_NAIVE + timedelta(microseconds=micros)).isoformat(" ", "microseconds")
+    seconds, fraction = divmod(micros, 1_000_000)
+    return f"{_second_text(seconds)}.{fraction:06d}"
 
 
 def postgres_timestamp(micros: int) -> str:
     """A ``timestamptz`` literal for COPY."""
-    return (_EPOCH_NAIVE + timedelta(microseconds=micros)).isoformat(" ", "microseconds") + "+00"
+    seconds, fraction = divmod(micros, 1_000_000)
+    return f"{_second_text(seconds)}.{fraction:06d}+00"
 
 
 def aware_timestamp(micros: int) -> datetime:
     """An aware UTC datetime, for driver parameters."""
     return _EPOCH + timedelta(microseconds=micros)
+
+
+@dataclass(frozen=True)
+class RowsStatement:
+    """An INSERT of many rows per statement: ``head``, one ``row`` per row, then ``tail``.
+
+    Few long statements rather than one per row (``executemany``): each call into the
+    driver lets go of the GIL and must wait to get it back, so a writer thread that made
+    one call per row would crawl beside a busy request thread.
+    """
+
+    head: str
+    row: str
+    tail: str
+    width: int
+    max_parameters: int
+
+    def execute(self, cursor: Any, rows: Sequence[Sequence[Any]]) -> None:
+        """Insert ``rows`` (tuples of ``width`` values) in as few statements as the driver takes."""
+        per_statement = max(1, self.max_parameters // self.width)
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            values = ", ".join([self.row] * len(chunk))
+            cursor.execute(f"{self.head} {values} {self.tail}", [v for r in chunk for v in r])
 
 
 class Dialect:
@@ -30,6 +64,15 @@ class Dialect:
     name = ""
     greatest = "MAX"
     least = "MIN"
+    # The most bound parameters one statement may carry.
+    max_parameters = 32_766
+
+    def insert_rows(self, table: str, columns: Sequence[str]) -> RowsStatement:
+        """A plain many-row INSERT into ``table``."""
+        return RowsStatement(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES",
+            f"({self.placeholders(len(columns))})", "", len(columns), self.max_parameters,
+        )  # fmt: skip
 
     def placeholders(self, count: int) -> str:
         """``count`` parameter markers separated by commas."""
@@ -49,17 +92,19 @@ class Dialect:
         greatest: tuple[str, ...] = (),
         least: tuple[str, ...] = (),
         replace: tuple[str, ...] = (),
-    ) -> str:
-        """An INSERT that, on a key conflict, adds, maximises, minimises or replaces."""
+    ) -> RowsStatement:
+        """A many-row INSERT that, on a key conflict, adds, maximises, minimises or replaces.
+
+        The rows of one call must have distinct keys (PostgreSQL refuses to update a row
+        twice in one statement).
+        """
         sets = [f"{c} = {table}.{c} + excluded.{c}" for c in add]
         sets += [f"{c} = {self.greatest}({table}.{c}, excluded.{c})" for c in greatest]
         sets += [f"{c} = {self.least}({table}.{c}, excluded.{c})" for c in least]
         sets += [f"{c} = COALESCE(excluded.{c}, {table}.{c})" for c in replace]
-        values = self.placeholders(len(columns))
-        return (
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({values}) "
-            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {', '.join(sets)}"
-        )
+        plain = self.insert_rows(table, columns)
+        tail = f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {', '.join(sets)}"
+        return RowsStatement(plain.head, plain.row, tail, plain.width, plain.max_parameters)
 
 
 class SQLiteDialect(Dialect):
@@ -80,6 +125,7 @@ class PostgresDialect(Dialect):
     name = "postgresql"
     greatest = "GREATEST"
     least = "LEAST"
+    max_parameters = 65_535
 
     def placeholders(self, count: int) -> str:
         return ", ".join(["%s"] * count)
