@@ -6,7 +6,7 @@ import atexit
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from os import PathLike
 from typing import Any, Literal, cast
 
@@ -23,7 +23,8 @@ from predledger.ids import new_id
 from predledger.ingest import records as rec
 from predledger.ingest.bulk import BulkWriter, build_bulk_writer
 from predledger.ingest.journal import Journal
-from predledger.ingest.sources import JournalSource, MemorySource, QueueFullError, Source, encode
+from predledger.ingest.records import encode_line
+from predledger.ingest.sources import JournalSource, MemorySource, QueueFullError, Source
 from predledger.ingest.stats import Counters, LedgerStats
 from predledger.ingest.stream import StreamSink
 from predledger.ingest.stream_redis import (
@@ -332,7 +333,7 @@ class Ledger(CachedPredictions):
 
     def _encode(self, record: dict[str, Any]) -> bytes:
         try:
-            line = encode(record)
+            line = encode_line(record)
         except TypeError as exc:
             raise InvalidRecordError("inputs", f"cannot be encoded as JSON: {exc}") from None
         if len(line) > self._max_input_bytes:
@@ -500,6 +501,20 @@ def _optional_int(field: str, value: object) -> int | None:
     return value
 
 
+# Optional prediction fields and their checks; each returns the value to store.
+_OPTIONAL_CHECKS: dict[str, Callable[[str, Any], Any]] = {
+    "probability": rec.probability_value,
+    "confidence_level": rec.probability_value,
+    **dict.fromkeys(("value", "latency_ms", "interval_low", "interval_high"), rec.finite_number),
+    **dict.fromkeys(
+        ("request_id", "batch_id", "session_id", "dataset_id", "client_ip", "input_hash"),
+        rec.optional_text,
+    ),
+    "error_message": rec.free_text,
+    "user_agent": rec.free_text,
+}
+
+
 def _prediction_record(f: Mapping[str, Any]) -> dict[str, Any]:
     """Check a prediction's fields and build its record (without id and time)."""
     inputs = f.get("inputs")
@@ -519,19 +534,12 @@ def _prediction_record(f: Mapping[str, Any]) -> dict[str, Any]:
     if inputs is not None:
         record["inputs"] = inputs.tolist() if hasattr(inputs, "tolist") else inputs
     _put_optional(record, "label", rec.optional_text("label", label))
-    _put_optional(record, "probability", rec.probability_value("probability", f.get("probability")))
     _put_optional(record, "probabilities", rec.probabilities_value(f.get("probabilities")))
-    for name in ("value", "latency_ms", "interval_low", "interval_high"):
-        _put_optional(record, name, rec.finite_number(name, f.get(name)))
-    _put_optional(
-        record,
-        "confidence_level",
-        rec.probability_value("confidence_level", f.get("confidence_level")),
-    )
-    for name in ("request_id", "batch_id", "session_id", "dataset_id", "client_ip", "input_hash"):
-        _put_optional(record, name, rec.optional_text(name, f.get(name)))
-    _put_optional(record, "error_message", rec.free_text("error_message", f.get("error_message")))
-    _put_optional(record, "user_agent", rec.free_text("user_agent", f.get("user_agent")))
+    for name, value in f.items():  # only the fields given: most are None on most calls
+        if value is not None:
+            check = _OPTIONAL_CHECKS.get(name)
+            if check is not None:
+                record[name] = check(name, value)
     if f.get("cache_hit"):
         record["cache_hit"] = True
     names = f.get("feature_names")
