@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from predledger.demo.traffic import TrafficGenerator
     from predledger.ingest.ledger import Ledger
+    from predledger.metrics.sampler import SystemMetricsSampler
     from predledger.monitor.scheduler import Monitor
 
 DEFAULT_DEMO_DATABASE = "sqlite:///./predledger-demo.db"
@@ -68,7 +69,6 @@ def demo(
     from predledger.demo.registration import register_demo_models
     from predledger.ingest.ledger import Ledger
     from predledger.logfiles import LogFileSettings
-    from predledger.metrics.sampler import SystemMetricsSampler
 
     check_port_free(host, port)
     started = time.perf_counter()
@@ -102,8 +102,7 @@ def demo(
     announce.access = access
     threading.Thread(target=announce.run, name="demo-announce", daemon=True).start()
     monitor = _start_monitor(ledger)
-    sampler = SystemMetricsSampler(ledger, interval=DEMO_SYSTEM_METRICS_INTERVAL)
-    sampler.start()
+    sampler = _start_sampler(ledger)
     try:
         server.run()
     except KeyboardInterrupt:
@@ -111,7 +110,8 @@ def demo(
     finally:
         if traffic is not None:
             traffic.stop()
-        sampler.stop()
+        if sampler is not None:
+            sampler.stop()
         if monitor is not None:
             monitor.stop()
         if traffic_client is not None:
@@ -146,6 +146,21 @@ def _traffic_client(key: tuple[str, str] | None) -> httpx.Client | None:
 
     headers = {"User-Agent": "predledger-demo-traffic/1", "Authorization": f"Bearer {key[0]}"}
     return httpx.Client(timeout=3.0, headers=headers)
+
+
+def _start_sampler(ledger: Ledger) -> SystemMetricsSampler | None:
+    """The host's metrics every 5 s, or ``PREDLEDGER_SYSTEM_METRICS_INTERVAL`` (0: off)."""
+    from predledger.api.app import ENV_SYSTEM_METRICS, system_metrics_interval_from_env
+    from predledger.metrics.sampler import SystemMetricsSampler
+
+    interval: float | None = DEMO_SYSTEM_METRICS_INTERVAL
+    if os.environ.get(ENV_SYSTEM_METRICS, "").strip():
+        interval = system_metrics_interval_from_env()
+    if interval is None:
+        return None
+    sampler = SystemMetricsSampler(ledger, interval=interval)
+    sampler.start()
+    return sampler
 
 
 def _start_monitor(ledger: Ledger) -> Monitor | None:
