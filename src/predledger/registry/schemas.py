@@ -24,17 +24,11 @@ ALLOWED_TRANSITIONS: Final[dict[str, tuple[Stage, ...]]] = {
 """Stage -> stages a version may move to with a plain transition."""
 
 
-class ModelVersionCreate(BaseModel):
-    """A model version to register.
-
-    ``reference_profile`` and ``estimator`` are the JSON forms of a
-    ``predledger.drift.ReferenceProfile`` and a ``predledger.performance.ConfidenceEstimator``;
-    ``register_model_version`` builds both from a reference dataset.
-    """
+class ModelVersionBase(BaseModel):
+    """What is registered with a version, whether through the library, the CLI or HTTP."""
 
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
-    name: str = Field(min_length=1, max_length=200)
     version: str = Field(min_length=1, max_length=100)
     algorithm: str | None = Field(default=None, max_length=200)
     task: Task | None = None
@@ -48,6 +42,17 @@ class ModelVersionCreate(BaseModel):
     dataset_version: str | None = Field(default=None, max_length=100)
     description: str | None = None
     stage: Stage = "training"
+
+
+class ModelVersionCreate(ModelVersionBase):
+    """A model version to register.
+
+    ``reference_profile`` and ``estimator`` are the JSON forms of a
+    ``predledger.drift.ReferenceProfile`` and a ``predledger.performance.ConfidenceEstimator``;
+    ``register_model_version`` builds both from a reference dataset.
+    """
+
+    name: str = Field(min_length=1, max_length=200)
     reference_profile: dict[str, Any] | None = None
     estimator: dict[str, Any] | None = None
 
@@ -110,27 +115,12 @@ class StageChangePublic(BaseModel):
     changed_at: datetime
 
 
-class ModelVersionRegister(BaseModel):
+class ModelVersionRegister(ModelVersionBase):
     """A version to register over HTTP: the model's name is in the path.
 
     A reference dataset is registered through the library or the CLI, which read files.
     """
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
-
-    version: str = Field(min_length=1, max_length=100)
-    algorithm: str | None = Field(default=None, max_length=200)
-    task: Task | None = None
-    classes: list[str] | None = None
-    metrics: dict[str, float] = Field(default_factory=dict)
-    hyperparameters: dict[str, Any] = Field(default_factory=dict)
-    feature_names: list[str] = Field(default_factory=list)
-    model_path: str | None = Field(default=None, max_length=1000)
-    metadata_path: str | None = Field(default=None, max_length=1000)
-    training_samples: int | None = Field(default=None, ge=0)
-    dataset_version: str | None = Field(default=None, max_length=100)
-    description: str | None = None
-    stage: Stage = "training"
     actor: str | None = Field(default=None, max_length=200, description="Who registers it.")
 
 
