@@ -88,9 +88,7 @@ def approve_action(
             f"action #{row.id} was proposed by {reviewer}, who cannot approve it too: a "
             f"{row.risk_level}-risk action needs a second person; ask another reviewer"
         )
-    _review(row, reviewer, comment, moment)
-    _move(session, row, "approved", reviewer, comment, moment)
-    return to_public(row)
+    return _review(session, row, "approved", reviewer, comment, moment)
 
 
 def reject_action(
@@ -111,9 +109,7 @@ def reject_action(
     lock_for_write(session, LOCK, now=moment)
     row = action_row(session, action_id)
     _require(row, "rejected")
-    _review(row, reviewer, comment, moment)
-    _move(session, row, "rejected", reviewer, comment, moment)
-    return to_public(row)
+    return _review(session, row, "rejected", reviewer, comment, moment)
 
 
 def execute_action(
@@ -206,12 +202,22 @@ def _last_actor(row: Action) -> str | None:
     return None
 
 
-def _review(row: Action, reviewer: str, comment: str | None, moment: datetime) -> None:
+def _review(
+    session: Session,
+    row: Action,
+    status: str,
+    reviewer: str,
+    comment: str | None,
+    moment: datetime,
+) -> ActionPublic:
+    """Record who reviewed the action and move it to ``status`` (approved or rejected)."""
     if not reviewer.strip():
         raise InvalidRecordError("reviewer", "say who reviews the action")
     row.reviewed_by = reviewer
     row.reviewed_at = moment
     row.review_comment = comment
+    _move(session, row, status, reviewer, comment, moment)
+    return to_public(row)
 
 
 def _move(
