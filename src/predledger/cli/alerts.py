@@ -25,7 +25,10 @@ def _rule(ref: str) -> int | str:
     return int(ref) if ref.isdigit() else ref
 
 
-def _print_alert(alert: AlertPublic) -> None:
+def _show(alert: AlertPublic, as_json: bool) -> None:
+    if as_json:
+        print_json(alert)
+        return
     by = ""
     if alert.status == "acknowledged":
         by = f" by {alert.acknowledged_by}"
@@ -74,7 +77,7 @@ def acknowledge(
     """Acknowledge an active alert: someone is on it."""
     with opened_store(database_url) as store:
         alert = operations.acknowledge_alert(store, alert_id, actor=who(as_), notes=notes)
-    print_json(alert) if as_json else _print_alert(alert)
+    _show(alert, as_json)
 
 
 @app.command()
@@ -86,7 +89,7 @@ def resolve(
     """Resolve an open alert."""
     with opened_store(database_url) as store:
         alert = operations.resolve_alert(store, alert_id, actor=who(as_), notes=notes)
-    print_json(alert) if as_json else _print_alert(alert)
+    _show(alert, as_json)
 
 
 @app.command()
