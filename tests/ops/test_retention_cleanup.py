@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from ops_records import BackgroundLogger, prediction_at, request_at, write_records
+from sqlalchemy import func, insert, select
 
 from predledger.errors import ConfigurationError, SchemaOutdatedError
 from predledger.ingest.ledger import Ledger
@@ -16,6 +17,7 @@ from predledger.ops.partitions import create_partitions, list_partitions
 from predledger.ops.retention import RetentionPolicy, apply_retention, cleanup, parse_age
 from predledger.store import migrate
 from predledger.store.engine import Store
+from predledger.store.schema import metadata
 
 from support.db_checks import query
 
@@ -142,4 +144,37 @@ def test_cleanup_refuses_an_outdated_schema(sqlite_url: str) -> None:
     migrate.upgrade(store, "0002")
     with pytest.raises(SchemaOutdatedError, match="predledger db upgrade"):
         cleanup(store, timedelta(days=1))
+    store.dispose()
+
+
+def test_the_recommended_policy_prunes_drift_histograms_and_reports(database_url: str) -> None:
+    store = Store(database_url)
+    migrate.upgrade(store)
+    histograms = metadata.tables["feature_histograms"]
+    reports = metadata.tables["drift_reports"]
+    report = {
+        "model_name": "m", "model_version": "1", "mode": "histogram", "reference_size": 10,
+        "current_size": 10, "drift_detected": False, "drift_score": 0.0, "drift_share": 0.0,
+        "n_features": 1, "n_drifted": 0, "drifted_features": [], "features": [],
+    }  # fmt: skip
+    with store.transaction() as session:
+        session.execute(insert(histograms), [
+            {"model_name": "m", "model_version": "1", "hour": NOW - timedelta(days=age),
+             "feature": "x", "bin": 0, "count": 3}
+            for age in (5, 200)
+        ])  # fmt: skip
+        session.execute(insert(reports), [
+            {**report, "window_start": NOW - timedelta(days=age, hours=1),
+             "window_end": NOW - timedelta(days=age), "created_at": NOW - timedelta(days=age)}
+            for age in (5, 500)
+        ])  # fmt: skip
+
+    removed = apply_retention(store, RetentionPolicy.parse("recommended"), now=NOW)
+
+    counts = {t.table: t.rows for t in removed.tables}
+    assert counts["feature_histograms"] == 1
+    assert counts["drift_reports"] == 1
+    with store.transaction() as session:
+        assert session.scalar(select(func.min(histograms.c.hour))) > NOW - timedelta(days=90)
+        assert session.scalar(select(func.count()).select_from(reports)) == 1
     store.dispose()

@@ -53,6 +53,8 @@ TIMED_TABLES: dict[str, TimedTable] = {
         TimedTable("ops_events", "finished_at"),
         TimedTable("jobs", "created_at"),
         TimedTable("datasets", "created_at"),
+        TimedTable("feature_histograms", "hour", model_columns=True),
+        TimedTable("drift_reports", "created_at", model_columns=True),
     )
 }
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -32,7 +32,8 @@ ENV_RETENTION = "PREDLEDGER_RETENTION"
 ROLLUP_TABLES = ("prediction_rollups", "prediction_latency_buckets")
 RECOMMENDED = (
     "predictions=30d,api_requests=30d,system_metrics=30d,feedback=30d,user_sessions=90d,"
-    "performance_metrics=400d,prediction_rollups=400d,prediction_latency_buckets=400d"
+    "performance_metrics=400d,prediction_rollups=400d,prediction_latency_buckets=400d,"
+    "feature_histograms=90d,drift_reports=400d"
 )
 _AGE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
