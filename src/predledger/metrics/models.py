@@ -31,6 +31,7 @@ class PerformanceMetric(Base):
 
     __table_args__ = (
         Index("ix_performance_metrics_series", "model_name", "metric_name", "created_at"),
+        Index("ix_performance_metrics_window", "model_name", "model_version", "window_start"),
     )
 
 
