@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from ops_records import label_by_x
+from sqlalchemy import update
 
 from predledger.datasets.queries import get_dataset, list_datasets, load_dataset_frame
 from predledger.datasets.service import add_dataset
 from predledger.errors import InvalidRecordError, NotFoundError
+from predledger.jobs.models import Job
 from predledger.jobs.queries import get_job
 from predledger.jobs.scorers import register_scorer, unregister_scorer
 from predledger.jobs.scoring import run_scoring_job
+from predledger.jobs.service import create_job, record_progress, start_job
+from predledger.monitor.settings import MonitorSettings
+from predledger.monitor.tasks import run_retention
 from predledger.registry.reference import read_reference_frame
 from predledger.store import migrate
 from predledger.store.engine import Store
@@ -177,3 +183,23 @@ def test_a_demo_model_scores_a_dataset(sqlite_url: str, tmp_path: Path) -> None:
     )  # fmt: skip
     assert job.result["labels"] == {"positive": 10, "negative": 10, "neutral": 10}
     store.dispose()
+
+
+def test_a_job_whose_process_died_is_failed_by_the_monitor(store: Store) -> None:
+    with store.transaction(write=True) as session:
+        dead = create_job(session, kind="scoring").id
+        alive = create_job(session, kind="scoring").id
+        start_job(session, dead, total_rows=10)
+        start_job(session, alive, total_rows=10)
+        record_progress(session, alive, processed_rows=5)
+    with store.transaction(write=True) as session:  # its last report, an hour ago
+        hour_ago = datetime.now(UTC) - timedelta(hours=1)
+        session.execute(update(Job).where(Job.id == dead).values(updated_at=hour_ago))
+
+    assert run_retention(store, MonitorSettings())["stale_jobs"] == 1
+
+    with store.transaction() as session:
+        failed, running = get_job(session, dead), get_job(session, alive)
+    assert failed.status == "failed"
+    assert "no progress for 30 minutes" in (failed.error or "")
+    assert running.status == "running"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, update
@@ -66,6 +66,29 @@ def finish_job(session: Session, job_id: str, *, result: dict[str, Any]) -> JobP
 def fail_job(session: Session, job_id: str, *, error: str) -> JobPublic:
     """Mark a job failed with a one-line reason."""
     return _end(session, job_id, status="failed", result=None, error=error)
+
+
+# A running job reports progress after every chunk; this long without a report, the
+# process running it has stopped (a killed or restarted service).
+STALE_AFTER = timedelta(minutes=30)
+
+
+def fail_stale_jobs(
+    session: Session, *, now: datetime | None = None, stale_after: timedelta = STALE_AFTER
+) -> int:
+    """Mark failed the running jobs that stopped reporting progress; returns how many."""
+    now = now or datetime.now(UTC)
+    minutes = int(stale_after.total_seconds() // 60)
+    statement = (
+        update(Job)
+        .where(Job.status == "running", Job.updated_at < now - stale_after)
+        .values(
+            status="failed", finished_at=now, updated_at=now,
+            error=f"no progress for {minutes} minutes: the process running it stopped; "
+            "queue the job again",
+        )
+    )  # fmt: skip
+    return int(cast(CursorResult[Any], session.execute(statement)).rowcount)
 
 
 def _end(

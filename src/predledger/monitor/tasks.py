@@ -69,14 +69,15 @@ def run_alert_evaluation(
 
 
 def run_retention(store: Store, settings: MonitorSettings) -> dict[str, Any]:
-    """Apply ``PREDLEDGER_RETENTION`` if the operations module is installed and it is set."""
+    """Mark failed the jobs whose process died, and apply ``PREDLEDGER_RETENTION`` if set."""
     del settings
-    try:
-        from predledger.ops.retention import RetentionPolicy, apply_retention
-    except ImportError:
-        return {"skipped": "predledger.ops.retention is not available"}
+    from predledger.jobs.service import fail_stale_jobs
+    from predledger.ops.retention import RetentionPolicy, apply_retention
+
+    with store.transaction(write=True) as session:
+        stale = fail_stale_jobs(session)
     policy = RetentionPolicy.from_env()
     if not policy.max_age:
-        return {"skipped": "PREDLEDGER_RETENTION is not set"}
+        return {"stale_jobs": stale, "skipped": "PREDLEDGER_RETENTION is not set"}
     report = apply_retention(store, policy)
-    return {"rows": report.total_rows}
+    return {"stale_jobs": stale, "rows": report.total_rows}
