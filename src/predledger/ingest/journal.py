@@ -202,8 +202,8 @@ class Journal:
                 self._segments.remove(segment)
                 self._bytes -= segment.size
             self.space_freed.notify_all()
-            for segment in batch.finished:
-                segment.discard(delete=True)
+        for segment in batch.finished:  # no longer listed: nothing else touches them
+            segment.discard(delete=True)
 
     def close(self, *, is_committed: Callable[[], bool]) -> None:
         """Refuse further appends and close every segment.
