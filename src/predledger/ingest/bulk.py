@@ -17,11 +17,18 @@ import psycopg
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import PoolProxiedConnection
 
+from predledger.ids import id_timestamp_micros
 from predledger.ingest.hooks import BatchHook, default_batch_hooks
 from predledger.ingest.records import JsonText
 from predledger.ingest.rollups import Increments, aggregate_predictions, aggregate_sessions
 from predledger.ingest.tables import TABLES, TableSpec, Timestamp
-from predledger.store.dialect import Dialect, dialect_for, postgres_timestamp, sqlite_timestamp
+from predledger.store.dialect import (
+    Dialect,
+    aware_timestamp,
+    dialect_for,
+    postgres_timestamp,
+    sqlite_timestamp,
+)
 
 Records = list[dict[str, Any]]
 EXISTS_CHUNK = 500
@@ -207,9 +214,14 @@ class PostgresBulkWriter(BulkWriter):
             copy.write(payload.encode())
 
     def _stored_ids(self, raw: Any, spec: TableSpec, ids: Sequence[str]) -> set[str]:
+        # Every row the writers insert has created_at = its UUIDv7's time, so bounding the
+        # time lets PostgreSQL look only in the partitions those ids can be in.
+        times = [id_timestamp_micros(i) for i in ids]
         with raw.cursor() as cursor:
             cursor.execute(
-                f"SELECT id::text FROM {spec.table} WHERE id = ANY(%s::uuid[])", (list(ids),)
+                f"SELECT id::text FROM {spec.table} WHERE id = ANY(%s::uuid[])"
+                " AND created_at BETWEEN %s AND %s",
+                (list(ids), aware_timestamp(min(times)), aware_timestamp(max(times))),
             )
             return {row[0] for row in cursor.fetchall()}
 
