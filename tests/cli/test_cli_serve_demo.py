@@ -143,9 +143,14 @@ def test_demo_serves_three_models_with_traffic_and_ground_truth(tmp_path: Path) 
         distribution = httpx.get(f"{base}/analytics/sentiment-distribution").json()
         assert set(distribution) == {"positive", "negative", "neutral"}
         assert sum(distribution.values()) > 0
+        dashboard = httpx.get(f"{base}/", follow_redirects=True)
+        assert dashboard.status_code == 200
+        assert dashboard.url.path == "/dashboard/"
+        assert "text/html" in dashboard.headers["content-type"]
     out, err = process.communicate()
     assert process.returncode == 0, err
     assert f"{base}/docs" in out
+    assert f"dashboard:   {base}/dashboard/" in out
     assert f"{base}/analytics/summary" in out
     assert "demo stopped" in out
     sessions = query(url, "SELECT COUNT(*) AS n FROM user_sessions")[0]["n"]

@@ -17,7 +17,6 @@ from predledger.cli.serve import Host, JournalDir, LogDir, NoLogFiles, check_por
 if TYPE_CHECKING:
     import httpx
     import uvicorn
-    from fastapi import FastAPI
 
     from predledger.demo.traffic import TrafficGenerator
     from predledger.ingest.ledger import Ledger
@@ -98,7 +97,7 @@ def demo(
             feedback_delay_s=feedback_delay,
             client=traffic_client,
         )
-    announce = _Announcer(server, base_url, app, ledger, traffic, started, registered)
+    announce = _Announcer(server, base_url, ledger, traffic, started, registered)
     announce.access = access
     threading.Thread(target=announce.run, name="demo-announce", daemon=True).start()
     monitor = _start_monitor(ledger)
@@ -186,7 +185,6 @@ class _Announcer:
         self,
         server: uvicorn.Server,
         base_url: str,
-        app: FastAPI,
         ledger: Ledger,
         traffic: TrafficGenerator | None,
         started: float,
@@ -194,7 +192,6 @@ class _Announcer:
     ) -> None:
         self.server = server
         self.base_url = base_url
-        self.paths = sorted(str(getattr(route, "path", "")) for route in app.routes)
         self.ledger = ledger
         self.traffic = traffic
         self.started = started
@@ -213,19 +210,17 @@ class _Announcer:
             console.print(line, highlight=False, soft_wrap=True)
 
     def lines(self) -> list[str]:
-        """Where the docs, analytics and (when it exists) the dashboard are."""
+        """Where the dashboard, the docs and the analytics are."""
         url = self.base_url
         seconds = time.perf_counter() - self.started
         lines = [
             f"[bold]predledger demo[/] ready in {seconds:.1f} s on {url}",
+            f"  dashboard:   {url}/dashboard/",
             f"  API docs:    {url}/docs",
             f"  analytics:   {url}/analytics/summary  {url}/analytics/sentiment-distribution",
             f"  predictions: {url}/v1/predictions  {url}/predictions/history",
             f"  service:     {url}/admin/stats  {url}/readyz  {url}/metrics",
         ]
-        dashboard = [p for p in self.paths if p.startswith("/dashboard")]
-        if dashboard:
-            lines.append(f"  dashboard:   {url}{dashboard[0]}")
         lines.append(f"  database:    {self.ledger.store.describe()}")
         lines.extend(self.access)
         lines.append(f"  {self.registered}")
