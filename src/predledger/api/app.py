@@ -86,11 +86,12 @@ def create_app(
         run_while_serving(app, lambda: start_monitor(ledger.store, settings))
     if system_metrics_interval is not None:
         interval = system_metrics_interval
-        run_while_serving(app, lambda: _start_sampler(ledger, interval))
+        run_while_serving(app, lambda: start_system_metrics(ledger, interval))
     return app
 
 
-def _start_sampler(ledger: Ledger, interval: float) -> SystemMetricsSampler:
+def start_system_metrics(ledger: Ledger, interval: float) -> SystemMetricsSampler:
+    """A running sampler of the host's metrics, logged through ``ledger`` every ``interval`` s."""
     sampler = SystemMetricsSampler(ledger, interval=interval)
     sampler.start()
     return sampler
@@ -116,15 +117,17 @@ def create_app_from_env() -> FastAPI:
     )
 
 
-def system_metrics_interval_from_env() -> float | None:
-    """Seconds between system metric samples, or ``None`` when turned off.
+def system_metrics_interval_from_env(
+    default: float = DEFAULT_SYSTEM_METRICS_INTERVAL,
+) -> float | None:
+    """Seconds between system metric samples (``default`` when unset), ``None`` when off.
 
     Raises:
         ConfigurationError: ``PREDLEDGER_SYSTEM_METRICS_INTERVAL`` is not a number.
     """
     text = os.environ.get(ENV_SYSTEM_METRICS, "").strip()
     if not text:
-        return DEFAULT_SYSTEM_METRICS_INTERVAL
+        return default
     try:
         seconds = float(text)
     except ValueError:

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
     from predledger.demo.traffic import TrafficGenerator
     from predledger.ingest.ledger import Ledger
-    from predledger.metrics.sampler import SystemMetricsSampler
     from predledger.monitor.scheduler import Monitor
 
 DEFAULT_DEMO_DATABASE = "sqlite:///./predledger-demo.db"
@@ -63,6 +62,7 @@ def demo(
     """
     import uvicorn
 
+    from predledger.api.app import start_system_metrics, system_metrics_interval_from_env
     from predledger.demo.app import build_demo_app
     from predledger.demo.models import DemoModels
     from predledger.demo.registration import register_demo_models
@@ -101,7 +101,8 @@ def demo(
     announce.access = access
     threading.Thread(target=announce.run, name="demo-announce", daemon=True).start()
     monitor = _start_monitor(ledger)
-    sampler = _start_sampler(ledger)
+    interval = system_metrics_interval_from_env(default=DEMO_SYSTEM_METRICS_INTERVAL)
+    sampler = None if interval is None else start_system_metrics(ledger, interval)
     try:
         server.run()
     except KeyboardInterrupt:
@@ -145,21 +146,6 @@ def _traffic_client(key: tuple[str, str] | None) -> httpx.Client | None:
 
     headers = {"User-Agent": "predledger-demo-traffic/1", "Authorization": f"Bearer {key[0]}"}
     return httpx.Client(timeout=3.0, headers=headers)
-
-
-def _start_sampler(ledger: Ledger) -> SystemMetricsSampler | None:
-    """The host's metrics every 5 s, or ``PREDLEDGER_SYSTEM_METRICS_INTERVAL`` (0: off)."""
-    from predledger.api.app import ENV_SYSTEM_METRICS, system_metrics_interval_from_env
-    from predledger.metrics.sampler import SystemMetricsSampler
-
-    interval: float | None = DEMO_SYSTEM_METRICS_INTERVAL
-    if os.environ.get(ENV_SYSTEM_METRICS, "").strip():
-        interval = system_metrics_interval_from_env()
-    if interval is None:
-        return None
-    sampler = SystemMetricsSampler(ledger, interval=interval)
-    sampler.start()
-    return sampler
 
 
 def _start_monitor(ledger: Ledger) -> Monitor | None:
