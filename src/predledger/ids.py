@@ -27,7 +27,7 @@ def new_id() -> tuple[str, int]:
     tail = random.getrandbits(62) | _VARIANT
     return (
         f"{_ms_prefix(ms)}{sub:03x}-{tail >> 48:04x}-{tail & _LOW_48:012x}",
-        ms * 1000 + (sub * 1000) // 4096,
+        _micros(ms, sub),
     )
 
 
