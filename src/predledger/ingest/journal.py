@@ -38,6 +38,7 @@ class Segment:
     path: Path
     fd: int
     memory: mmap.mmap
+    seq: int = 0
     size: int = 0
     read_offset: int = 0
     sealed: bool = False
@@ -94,6 +95,7 @@ class Journal:
         self._segments: deque[Segment] = deque()
         self._seq = 0
         self._start_ns = time.time_ns()
+        self._pid = os.getpid()
         self._bytes = 0
         self._dirty = False
         self._closed = False
@@ -105,6 +107,11 @@ class Journal:
         """Bytes held in this process's live segments."""
         return self._bytes
 
+    @property
+    def identity(self) -> tuple[int, int]:
+        """``(start_ns, pid)``: with a sequence number, names each of this journal's segments."""
+        return self._start_ns, self._pid
+
     def own_paths(self) -> set[Path]:
         """The segment files this process holds."""
         with self._lock:
@@ -112,8 +119,8 @@ class Journal:
 
     def _open_segment(self, at_least: int = 0) -> Segment:
         self._seq += 1
-        name = f"{self._start_ns}-{os.getpid()}-{self._seq:06d}"
-        temporary = self.directory / f"{name}.open"
+        path = segment_path(self.directory, self._start_ns, self._pid, self._seq)
+        temporary = path.with_suffix(".open")
         fd = os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
             # Lock before the file gets its final name, so no scanner takes it for an orphan.
@@ -126,9 +133,8 @@ class Journal:
             with contextlib.suppress(FileNotFoundError):
                 temporary.unlink()
             raise
-        path = self.directory / f"{name}{SEGMENT_SUFFIX}"
         os.rename(temporary, path)
-        segment = Segment(path=path, fd=fd, memory=memory)
+        segment = Segment(path=path, fd=fd, memory=memory, seq=self._seq)
         self._segments.append(segment)
         return segment
 
@@ -205,6 +211,17 @@ class Journal:
         for segment in batch.finished:  # no longer listed: nothing else touches them
             segment.discard(delete=True)
 
+    def release_before(self, seq: int) -> None:
+        """Delete the sealed segments numbered below ``seq``: a writer process committed them."""
+        with self._lock:
+            finished = [s for s in self._segments if s.seq < seq and s.sealed]
+            for segment in finished:
+                self._segments.remove(segment)
+                self._bytes -= segment.size
+            self.space_freed.notify_all()
+        for segment in finished:
+            segment.discard(delete=True)
+
     def close(self, *, is_committed: Callable[[], bool]) -> None:
         """Refuse further appends and close every segment.
 
@@ -223,6 +240,15 @@ class Journal:
                 segment.discard(delete=delete)
 
 
+def segment_path(directory: Path, start_ns: int, pid: int, seq: int) -> Path:
+    """Where segment ``seq`` of the journal begun at ``start_ns`` by process ``pid`` lives.
+
+    The next segment is created only once the previous one is sealed, so a reader that
+    finds segment ``seq + 1`` knows segment ``seq`` will grow no more.
+    """
+    return directory / f"{start_ns}-{pid}-{seq:06d}{SEGMENT_SUFFIX}"
+
+
 def _read_segment(segment: Segment, size: int, limit: int, batch: JournalBatch) -> None:
     while limit > 0 and (segment.read_offset < size or segment.pending):
         chunk = b""
@@ -231,7 +257,7 @@ def _read_segment(segment: Segment, size: int, limit: int, batch: JournalBatch) 
             chunk = segment.memory[segment.read_offset : end]
             segment.read_offset = end
         data = segment.pending + chunk
-        cut = _nth_newline(data, limit)
+        cut = nth_newline(data, limit)
         complete, segment.pending = data[:cut], data[cut:]
         if not complete:
             break
@@ -241,7 +267,7 @@ def _read_segment(segment: Segment, size: int, limit: int, batch: JournalBatch) 
         limit -= len(records) + corrupt
 
 
-def _nth_newline(data: bytes, n: int) -> int:
+def nth_newline(data: bytes, n: int) -> int:
     """The index just past the ``n``-th newline, or past the last one if there are fewer."""
     position = -1
     for _ in range(n):

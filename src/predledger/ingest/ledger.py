@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import atexit
+import os
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from os import PathLike
 from typing import Any, Literal, cast
 
@@ -23,6 +24,7 @@ from predledger.ids import new_id
 from predledger.ingest import records as rec
 from predledger.ingest.bulk import BulkWriter, build_bulk_writer
 from predledger.ingest.journal import Journal
+from predledger.ingest.process_writer import ProcessWriter
 from predledger.ingest.records import encode_line
 from predledger.ingest.sources import JournalSource, MemorySource, QueueFullError, Source
 from predledger.ingest.stats import Counters, LedgerStats
@@ -33,7 +35,7 @@ from predledger.ingest.stream_redis import (
     resolve_transport,
     stream_journal_dir,
 )
-from predledger.ingest.writer import Writer, describe_write_error
+from predledger.ingest.writer import Writer, describe_store_error
 from predledger.ops.partitions import prepare_partitions
 from predledger.privacy import Redactor, resolve_redactor
 from predledger.store.engine import Store
@@ -43,6 +45,7 @@ Durability = Literal["journal", "sync", "memory"]
 Fsync = Literal["no", "everysec", "always"]
 OnFull = Literal["block", "drop"]
 Transport = Literal["direct", "redis"]
+WriterKind = Literal["thread", "process"]
 
 
 class Ledger(CachedPredictions):
@@ -79,6 +82,11 @@ class Ledger(CachedPredictions):
             ``predledger.privacy``).
         cache: the prediction cache of ``cached()``; default one made on first use from
             ``PREDLEDGER_REDIS_URL`` (see ``predledger.cache``).
+        writer: where batches are written from: ``"process"`` (a child process that reads
+            the journal, so the writer never competes with the request thread for the
+            GIL; the default with ``durability="journal"`` and ``transport="direct"``) or
+            ``"thread"`` (a thread of this process: the only choice otherwise); default
+            ``PREDLEDGER_WRITER``.
     """
 
     def __init__(
@@ -103,6 +111,7 @@ class Ledger(CachedPredictions):
         stream_max_backlog: int = DEFAULT_MAX_BACKLOG,
         redact: Mapping[str, str] | Redactor | None = None,
         cache: PredictionCache | None = None,
+        writer: WriterKind | None = None,
     ) -> None:
         _check_choice("durability", durability, ("journal", "sync", "memory"))
         transport = resolve_transport(transport)
@@ -149,7 +158,32 @@ class Ledger(CachedPredictions):
         else:
             source = MemorySource(max_queue)
         self._source = source
-        self._writer = Writer(
+        self._writer: Writer | ProcessWriter
+        if _resolve_writer(writer, durability, self._sink is not None) == "process":
+            assert self._journal is not None
+            self._writer = ProcessWriter(
+                journal=self._journal, counters=self._counters, url=self.url,
+                batch_size=batch_size, flush_interval=flush_interval,
+                retry_max_delay=retry_max_delay, orphan_scan_interval=orphan_scan_interval,
+                auto_upgrade=auto_upgrade,
+            )  # fmt: skip
+        else:
+            self._writer = self._writer_thread(
+                source, batch_size, flush_interval, retry_max_delay, orphan_scan_interval
+            )
+        self._sync_bulk = build_bulk_writer(self.store.engine) if durability == "sync" else None
+        self._writer.start()
+        _open_ledgers.add(self)
+
+    def _writer_thread(
+        self,
+        source: Source,
+        batch_size: int,
+        flush_interval: float,
+        retry_max_delay: float,
+        orphan_scan_interval: float,
+    ) -> Writer:
+        writer = Writer(
             # The writer only calls write / discard_connection / close, which the sink has.
             bulk=cast(BulkWriter, self._sink) or build_bulk_writer(self.store.engine),
             source=source,
@@ -164,11 +198,9 @@ class Ledger(CachedPredictions):
             orphan_scan_interval=orphan_scan_interval,
             housekeeping=self._journal.sync_if_due if self._journal else lambda: None,
         )
-        self._sync_bulk = build_bulk_writer(self.store.engine) if durability == "sync" else None
         if self._sink is not None:
-            self._sink.cancel = self._writer.give_up
-        self._writer.start()
-        _open_ledgers.add(self)
+            self._sink.cancel = writer.give_up
+        return writer
 
     # -- checks -----------------------------------------------------------------------
 
@@ -190,9 +222,7 @@ class Ledger(CachedPredictions):
         prepare_partitions(self.store)
 
     def _describe_error(self, exc: BaseException) -> str:
-        if isinstance(exc, StoreUnavailableError):
-            return str(exc)
-        return f"{describe_write_error(exc)} (writing to {self.store.describe()})"
+        return describe_store_error(self.store, exc)
 
     # -- logging ----------------------------------------------------------------------
 
@@ -229,7 +259,31 @@ class Ledger(CachedPredictions):
             InvalidRecordError: a field breaks a rule; the message names it.
             LedgerClosedError: the ledger was closed.
         """
-        record = _prediction_record(locals())
+        record = _prediction_record(
+            model,
+            version,
+            inputs,
+            label,
+            probability,
+            probabilities,
+            value,
+            latency_ms,
+            request_id,
+            batch_id,
+            session_id,
+            dataset_id,
+            status,
+            error_message,
+            cache_hit,
+            prediction_type,
+            feature_names,
+            interval_low,
+            interval_high,
+            confidence_level,
+            client_ip,
+            user_agent,
+            input_hash,
+        )  # fmt: skip  (in the parameters' own order: positional is the cheapest call)
         self.redactor.apply(record)
         return self._accept(record)
 
@@ -243,13 +297,14 @@ class Ledger(CachedPredictions):
         for index, fields in enumerate(predictions):
             try:
                 rec.check_unknown_fields(dict(fields), rec.PREDICTION_FIELDS)
-                record = _prediction_record(dict(fields))
+                for required in ("model", "version"):
+                    if required not in fields:
+                        raise InvalidRecordError(required, "is required")
+                record = _prediction_record(**fields)
                 self.redactor.apply(record)
                 stamped.append((record, self._stamp(record)))
             except InvalidRecordError as exc:
                 raise InvalidRecordError(f"[{index}].{exc.field}", exc.problem) from None
-            except KeyError as exc:
-                raise InvalidRecordError(f"[{index}].{exc.args[0]}", "is required") from None
         return [self._enqueue(record, line) for record, line in stamped]
 
     def log_request(
@@ -481,6 +536,22 @@ def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
         raise ConfigurationError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
 
 
+def _resolve_writer(given: str | None, durability: str, to_stream: bool) -> WriterKind:
+    """The writer kind: the argument (checked), else ``PREDLEDGER_WRITER``'s preference."""
+    process_possible = durability == "journal" and not to_stream
+    if given is None:  # the environment states a preference, kept where it can be
+        preferred = os.environ.get("PREDLEDGER_WRITER", "").strip().lower() or "process"
+        _check_choice("PREDLEDGER_WRITER", preferred, ("thread", "process"))
+        return "process" if preferred == "process" and process_possible else "thread"
+    _check_choice("writer", given, ("thread", "process"))
+    if given == "process" and not process_possible:
+        raise ConfigurationError(
+            "writer='process' reads the journal, so it needs durability='journal' and "
+            "transport='direct'; use writer='thread' with this configuration"
+        )
+    return cast(WriterKind, given)
+
+
 def _put_optional(record: dict[str, Any], key: str, value: Any) -> None:
     if value is not None:
         record[key] = value
@@ -501,53 +572,121 @@ def _optional_int(field: str, value: object) -> int | None:
     return value
 
 
-# Optional prediction fields and their checks; each returns the value to store.
-_OPTIONAL_CHECKS: dict[str, Callable[[str, Any], Any]] = {
-    "probability": rec.probability_value,
-    "confidence_level": rec.probability_value,
-    **dict.fromkeys(("value", "latency_ms", "interval_low", "interval_high"), rec.finite_number),
-    **dict.fromkeys(
-        ("request_id", "batch_id", "session_id", "dataset_id", "client_ip", "input_hash"),
-        rec.optional_text,
-    ),
-    "error_message": rec.free_text,
-    "user_agent": rec.free_text,
-}
+def _prediction_record(
+    model: str,
+    version: str,
+    inputs: Any = None,
+    label: Any = None,
+    probability: float | None = None,
+    probabilities: Mapping[str, float] | list[float] | None = None,
+    value: float | None = None,
+    latency_ms: float | None = None,
+    request_id: str | None = None,
+    batch_id: str | None = None,
+    session_id: str | None = None,
+    dataset_id: str | None = None,
+    status: str = "success",
+    error_message: str | None = None,
+    cache_hit: bool = False,
+    prediction_type: str | None = None,
+    feature_names: list[str] | None = None,
+    interval_low: float | None = None,
+    interval_high: float | None = None,
+    confidence_level: float | None = None,
+    client_ip: str | None = None,
+    user_agent: str | None = None,
+    input_hash: str | None = None,
+) -> dict[str, Any]:
+    """Check a prediction's fields and build its record (without id and time).
 
-
-def _prediction_record(f: Mapping[str, Any]) -> dict[str, Any]:
-    """Check a prediction's fields and build its record (without id and time)."""
-    inputs = f.get("inputs")
+    On the request path: each optional field costs one comparison unless it is given.
+    """
     rec.check_inputs(inputs)
-    label = f.get("label")
-    if label is not None and not isinstance(label, str):
-        label = str(label.item() if hasattr(label, "item") else label)
     record: dict[str, Any] = {
         "k": rec.KIND_PREDICTION,
-        "model": rec.require_text("model", f["model"]),
-        "version": rec.require_text(
-            "version", str(f["version"]) if f.get("version") is not None else None
-        ),
-        "prediction_type": rec.prediction_type_of(inputs, f.get("prediction_type")),
-        "status": rec.status_value(f.get("status", "success")),
+        "model": rec.require_text("model", model),
+        "version": rec.require_text("version", None if version is None else str(version)),
+        "prediction_type": rec.prediction_type_of(inputs, prediction_type),
+        "status": rec.status_value(status),
     }
     if inputs is not None:
         record["inputs"] = inputs.tolist() if hasattr(inputs, "tolist") else inputs
-    _put_optional(record, "label", rec.optional_text("label", label))
-    _put_optional(record, "probabilities", rec.probabilities_value(f.get("probabilities")))
-    for name, value in f.items():  # only the fields given: most are None on most calls
-        if value is not None:
-            check = _OPTIONAL_CHECKS.get(name)
-            if check is not None:
-                record[name] = check(name, value)
-    if f.get("cache_hit"):
+    if label is not None:
+        if not isinstance(label, str):
+            label = str(label.item() if hasattr(label, "item") else label)
+        record["label"] = rec.optional_text("label", label)
+    _put_outputs(
+        record, probability, probabilities, value, latency_ms, interval_low, interval_high,
+        confidence_level,
+    )  # fmt: skip
+    _put_context(
+        record, request_id, batch_id, session_id, dataset_id, client_ip, user_agent,
+        input_hash, error_message,
+    )  # fmt: skip
+    if cache_hit:
         record["cache_hit"] = True
-    names = f.get("feature_names")
-    if names is not None:
-        if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
+    if feature_names is not None:
+        if not isinstance(feature_names, list | tuple) or not all(
+            isinstance(n, str) for n in feature_names
+        ):
             raise InvalidRecordError("feature_names", "must be a list of strings")
-        record["feature_names"] = list(names)
+        record["feature_names"] = list(feature_names)
     return record
+
+
+def _put_outputs(
+    record: dict[str, Any],
+    probability: float | None,
+    probabilities: Mapping[str, float] | list[float] | None,
+    value: float | None,
+    latency_ms: float | None,
+    interval_low: float | None,
+    interval_high: float | None,
+    confidence_level: float | None,
+) -> None:
+    if probability is not None:
+        record["probability"] = rec.probability_value("probability", probability)
+    if probabilities is not None:
+        record["probabilities"] = rec.probabilities_value(probabilities)
+    if value is not None:
+        record["value"] = rec.finite_number("value", value)
+    if latency_ms is not None:
+        record["latency_ms"] = rec.finite_number("latency_ms", latency_ms)
+    if interval_low is not None:
+        record["interval_low"] = rec.finite_number("interval_low", interval_low)
+    if interval_high is not None:
+        record["interval_high"] = rec.finite_number("interval_high", interval_high)
+    if confidence_level is not None:
+        record["confidence_level"] = rec.probability_value("confidence_level", confidence_level)
+
+
+def _put_context(
+    record: dict[str, Any],
+    request_id: str | None,
+    batch_id: str | None,
+    session_id: str | None,
+    dataset_id: str | None,
+    client_ip: str | None,
+    user_agent: str | None,
+    input_hash: str | None,
+    error_message: str | None,
+) -> None:
+    if request_id is not None:
+        record["request_id"] = rec.optional_text("request_id", request_id)
+    if batch_id is not None:
+        record["batch_id"] = rec.optional_text("batch_id", batch_id)
+    if session_id is not None:
+        record["session_id"] = rec.optional_text("session_id", session_id)
+    if dataset_id is not None:
+        record["dataset_id"] = rec.optional_text("dataset_id", dataset_id)
+    if client_ip is not None:
+        record["client_ip"] = rec.optional_text("client_ip", client_ip)
+    if user_agent is not None:
+        record["user_agent"] = rec.free_text("user_agent", user_agent)
+    if input_hash is not None:
+        record["input_hash"] = rec.optional_text("input_hash", input_hash)
+    if error_message is not None:
+        record["error_message"] = rec.free_text("error_message", error_message)
 
 
 _open_ledgers: weakref.WeakSet[Ledger] = weakref.WeakSet()

@@ -26,6 +26,9 @@ class Source(Protocol):
     def release(self, token: object) -> None:
         """Forget records whose batch committed."""
 
+    def needs_dedupe(self, token: object) -> bool:
+        """Whether the batch may hold records a writer committed before (a restart)."""
+
     def byte_size(self) -> int:
         """Bytes held on disk."""
 
@@ -54,6 +57,10 @@ class JournalSource:
     def release(self, token: object) -> None:
         assert isinstance(token, JournalBatch)
         self.journal.release(token)
+
+    def needs_dedupe(self, token: object) -> bool:
+        del token
+        return False
 
     def byte_size(self) -> int:
         return self.journal.size
@@ -85,6 +92,10 @@ class MemorySource:
 
     def release(self, token: object) -> None:
         del token
+
+    def needs_dedupe(self, token: object) -> bool:
+        del token
+        return False
 
     def byte_size(self) -> int:
         return 0

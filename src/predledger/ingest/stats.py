@@ -64,6 +64,16 @@ class Counters:
             self.last_error_at = time.time()
             self.retried += 1
 
+    def add_replayed(self, count: int) -> None:
+        """Count records recovered from a dead process's journal."""
+        with self.lock:
+            self.replayed += count
+
+    def add_corrupt(self, count: int) -> None:
+        """Count unreadable journal lines that were skipped."""
+        with self.lock:
+            self.corrupt += count
+
     def record_done(self, *, own: int, written: int, rejected: int = 0) -> None:
         """Count a finished batch: ``own`` of this process's records are settled."""
         with self.lock:

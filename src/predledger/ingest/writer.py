@@ -13,12 +13,13 @@ from typing import Any
 import orjson
 import psycopg
 
-from predledger.errors import PredledgerError
+from predledger.errors import PredledgerError, StoreUnavailableError
 from predledger.ingest.bulk import BulkWriter
 from predledger.ingest.journal import claim_orphans, read_orphan, remove_orphan
 from predledger.ingest.records import plain_record
 from predledger.ingest.sources import Source
 from predledger.ingest.stats import Counters
+from predledger.store.engine import Store
 
 Records = list[dict[str, Any]]
 PERMANENT_ERRORS: tuple[type[BaseException], ...] = (
@@ -112,7 +113,8 @@ class Writer(threading.Thread):
         while True:
             records, token = self.source.take(self.batch_size)
             if records:
-                self._write_until_done(records, own=True, dedupe=False)
+                dedupe = self.source.needs_dedupe(token)
+                self._write_until_done(records, own=True, dedupe=dedupe)
             self.source.release(token)
             if len(records) < self.batch_size:
                 return True
@@ -124,12 +126,10 @@ class Writer(threading.Thread):
         for orphan in claim_orphans(self.journal_dir, self.own_paths()):
             for records, corrupt in read_orphan(orphan, self.batch_size):
                 if corrupt:
-                    with self.counters.lock:
-                        self.counters.corrupt += corrupt
+                    self.counters.add_corrupt(corrupt)
                 if records:
                     written = self._write_until_done(records, own=False, dedupe=True)
-                    with self.counters.lock:
-                        self.counters.replayed += written
+                    self.counters.add_replayed(written)
             remove_orphan(orphan)
 
     def _write_until_done(self, records: Records, *, own: bool, dedupe: bool) -> int:
@@ -185,6 +185,13 @@ class Writer(threading.Thread):
         with open(self.journal_dir / "rejected.jsonl", "ab") as handle:
             for record in records:
                 handle.write(orjson.dumps(plain_record(record), option=orjson.OPT_APPEND_NEWLINE))
+
+
+def describe_store_error(store: Store, exc: BaseException) -> str:
+    """One line for ``stats().last_error``, naming the database."""
+    if isinstance(exc, StoreUnavailableError):
+        return str(exc)
+    return f"{describe_write_error(exc)} (writing to {store.describe()})"
 
 
 def describe_write_error(exc: BaseException) -> str:

@@ -116,6 +116,12 @@ class StreamSource:
             self._acknowledge_waiting()
         self._maintain_if_due()
 
+    def needs_dedupe(self, token: object) -> bool:
+        # A redelivered entry may have been committed by a worker that died before it
+        # acknowledged; a plain insert that meets its ids falls back to deduping.
+        del token
+        return False
+
     def byte_size(self) -> int:
         return 0
 
@@ -169,8 +175,7 @@ class StreamSource:
                 key = done_key(self.position.stream, producer.decode())
                 delivery.done.setdefault(key, []).append(batch + b":" + index)
         if corrupt:
-            with self.counters.lock:
-                self.counters.corrupt += corrupt
+            self.counters.add_corrupt(corrupt)
         return records, (delivery if delivery.ids else None)
 
     # -- acknowledging ----------------------------------------------------------------
