@@ -9,6 +9,9 @@ drift and performance, and keep the history in SQLite or PostgreSQL.
     prediction_id = ledger.log(model="churn", version="3", inputs={"tenure": 12}, label="stay")
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from predledger.errors import (
     ConfigurationError,
     ConflictError,
@@ -20,9 +23,11 @@ from predledger.errors import (
     StoreError,
     StoreUnavailableError,
 )
-from predledger.ingest.ledger import Ledger
-from predledger.ingest.stats import LedgerStats
-from predledger.store.engine import Store
+
+if TYPE_CHECKING:
+    from predledger.ingest.ledger import Ledger
+    from predledger.ingest.stats import LedgerStats
+    from predledger.store.engine import Store
 
 __version__ = "0.1.0"
 
@@ -41,3 +46,20 @@ __all__ = [
     "StoreUnavailableError",
     "__version__",
 ]
+
+# Imported on first use: the CLI's commands and the ledger's writer process need only
+# parts of the package, and importing all of it (the cache, FastAPI) takes about a second.
+_LAZY = {
+    "Ledger": "predledger.ingest.ledger",
+    "LedgerStats": "predledger.ingest.stats",
+    "Store": "predledger.store.engine",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'predledger' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 from predledger.ingest.journal import Journal, claim_orphans, read_orphan, remove_orphan
+from predledger.ingest.process_writer import complete_lines
 from predledger.ingest.records import encode_line
 
 
@@ -65,3 +67,20 @@ def test_a_ledger_closed_before_commit_leaves_a_trimmed_segment(tmp_path: Path) 
     [path] = journal.own_paths()
     journal.close(is_committed=lambda: False)
     assert path.read_bytes() == b"".join(lines)
+
+
+def test_a_writer_process_reads_only_lines_written_in_full(tmp_path: Path) -> None:
+    first, second = _line(1), _line(2)
+    # A copy may store a line's end before its middle: zero bytes inside mean "not yet".
+    torn = second[:5] + b"\0" * (len(second) - 6) + b"\n"
+    path = tmp_path / "segment"
+    path.write_bytes(first + torn + b"\0" * 100)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        assert complete_lines(fd, 0, 10) == (first, False)
+        path.write_bytes(first + second + b"\0" * 100)
+        assert complete_lines(fd, 0, 10) == (first + second, True)
+        assert complete_lines(fd, 0, 1) == (first, False)
+        assert complete_lines(fd, len(first), 10) == (second, True)
+    finally:
+        os.close(fd)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import select
 import signal
 import subprocess
@@ -365,17 +366,109 @@ class _Span:
 
 
 class TailSource:
-    """The parent's journal segments, read in order while the parent appends to them."""
+    """The parent's journal segments, read in order while the parent appends to them.
 
-    def __init__(self, settings: ChildSettings, reporter: _Reporter, counters: Counters) -> None:
+    A thread of its own reads and decodes the next batch while the writer commits the
+    last one: the database's own work lets go of the GIL, so the two overlap.
+    """
+
+    def __init__(
+        self,
+        settings: ChildSettings,
+        reporter: _Reporter,
+        counters: Counters,
+        on_ready: Callable[[], None],
+    ) -> None:
         self.directory = Path(settings.journal_dir)
         self.start_ns, self.pid = settings.start_ns, settings.pid
         self.seq, self.offset = settings.resume
+        self.batch_size = settings.batch_size
+        self.poll_interval = settings.flush_interval
         self.dedupe_until = settings.dedupe_until
         self.reporter = reporter
         self.counters = counters
+        self.on_ready = on_ready
         self._fd: int | None = None
+        self._handed: Position = settings.resume
         self._reported: Position = settings.resume
+        self._ready: queue.Queue[tuple[list[dict[str, Any]], _Span]] = queue.Queue(maxsize=1)
+        self._more = threading.Event()
+        threading.Thread(target=self._read_ahead, name="predledger-read-ahead", daemon=True).start()
+
+    def poke(self) -> None:
+        """The parent appended records: look again now rather than at the next poll."""
+        self._more.set()
+
+    def put(self, record: dict[str, Any], line: bytes, *, block: bool) -> None:
+        raise NotImplementedError("the writer process reads its parent's journal")
+
+    def take(self, max_records: int) -> tuple[list[dict[str, Any]], object]:
+        del max_records  # batches are read ahead at the writer's batch size
+        try:
+            records, span = self._ready.get_nowait()
+        except queue.Empty:
+            return [], _Span(self._handed, self._handed)
+        self._handed = span.end
+        if records:
+            self.reporter.send({"t": "taken", "at": span.end})
+        return records, span
+
+    def release(self, token: object) -> None:
+        assert isinstance(token, _Span)
+        if token.end > self._reported:
+            self._reported = token.end
+            self.reporter.send({"t": "done", "at": token.end})
+
+    def needs_dedupe(self, token: object) -> bool:
+        assert isinstance(token, _Span)
+        return token.start < self.dedupe_until
+
+    def byte_size(self) -> int:
+        return 0
+
+    # -- the read-ahead thread --------------------------------------------------------
+
+    def _read_ahead(self) -> None:
+        try:
+            self._read_forever()
+        except Exception as exc:  # a bug: the parent starts a new writer process
+            self.reporter.send({"t": "error", "message": f"the journal reader failed: {exc!r}"})
+            os._exit(1)
+
+    def _read_forever(self) -> None:
+        while True:
+            start = (self.seq, self.offset)
+            records = self._read(self.batch_size)
+            end = (self.seq, self.offset)
+            if end > start:
+                self._ready.put((records, _Span(start, end)))  # waits while one is queued
+                self.on_ready()
+            if len(records) < self.batch_size:
+                self._more.wait(self.poll_interval)
+                self._more.clear()
+
+    def _read(self, max_records: int) -> list[dict[str, Any]]:
+        records: list[dict[str, Any]] = []
+        while len(records) < max_records:
+            fd = self._open()
+            if fd is None:  # not created yet (or deleted already: an earlier segment)
+                if self._path(self.seq + 1).exists():
+                    self._advance()
+                    continue
+                break
+            # Looked at before reading: if the next segment exists, this one is complete.
+            sealed = self._path(self.seq + 1).exists()
+            data, at_end = complete_lines(fd, self.offset, max_records - len(records))
+            if data:
+                decoded, corrupt = decode_lines(data)
+                records.extend(decoded)
+                if corrupt:
+                    self.counters.add_corrupt(corrupt)
+                self.offset += len(data)
+            if not (sealed and at_end):
+                break
+            self._advance()
+        return records
 
     def _path(self, seq: int) -> Path:
         return segment_path(self.directory, self.start_ns, self.pid, seq)
@@ -395,51 +488,8 @@ class TailSource:
         self.seq += 1
         self.offset = 0
 
-    def put(self, record: dict[str, Any], line: bytes, *, block: bool) -> None:
-        raise NotImplementedError("the writer process reads its parent's journal")
 
-    def take(self, max_records: int) -> tuple[list[dict[str, Any]], object]:
-        start = (self.seq, self.offset)
-        records: list[dict[str, Any]] = []
-        while len(records) < max_records:
-            fd = self._open()
-            if fd is None:  # not created yet (or deleted already: an earlier segment)
-                if self._path(self.seq + 1).exists():
-                    self._advance()
-                    continue
-                break
-            # Looked at before reading: if the next segment exists, this one is complete.
-            sealed = self._path(self.seq + 1).exists()
-            data, at_end = _complete_lines(fd, self.offset, max_records - len(records))
-            if data:
-                decoded, corrupt = decode_lines(data)
-                records.extend(decoded)
-                if corrupt:
-                    self.counters.add_corrupt(corrupt)
-                self.offset += len(data)
-            if not (sealed and at_end):
-                break
-            self._advance()
-        span = _Span(start, (self.seq, self.offset))
-        if records:
-            self.reporter.send({"t": "taken", "at": span.end})
-        return records, span
-
-    def release(self, token: object) -> None:
-        assert isinstance(token, _Span)
-        if token.end > self._reported:
-            self._reported = token.end
-            self.reporter.send({"t": "done", "at": token.end})
-
-    def needs_dedupe(self, token: object) -> bool:
-        assert isinstance(token, _Span)
-        return token.start < self.dedupe_until
-
-    def byte_size(self) -> int:
-        return 0
-
-
-def _complete_lines(fd: int, offset: int, limit: int) -> tuple[bytes, bool]:
+def complete_lines(fd: int, offset: int, limit: int) -> tuple[bytes, bool]:
     """Up to ``limit`` complete lines from ``offset``, and whether they are all there is."""
     data = b""
     while True:
@@ -452,7 +502,7 @@ def _complete_lines(fd: int, offset: int, limit: int) -> tuple[bytes, bool]:
             return data[:cut], end_of_data and cut == len(data)
 
 
-def _listen(fd: int, writer: Any) -> None:
+def _listen(fd: int, writer: Any, source: TailSource) -> None:
     """Apply the parent's commands; the parent gone means this process must go too."""
     while True:
         try:
@@ -465,6 +515,7 @@ def _listen(fd: int, writer: Any) -> None:
             writer.give_up.set()
         if STOP in data:
             writer.stopping.set()
+        source.poke()
         writer.wake.set()
 
 
@@ -500,9 +551,11 @@ def child_main(command_fd: int, report_fd: int) -> int:
         ensure_schema(store, auto_upgrade=settings.auto_upgrade)
         prepare_partitions(store)
 
+    wake = threading.Event()
+    source = TailSource(settings, reporter, counters, on_ready=wake.set)
     writer = Writer(
         bulk=build_bulk_writer(store.engine),
-        source=TailSource(settings, reporter, counters),
+        source=source,
         counters=counters,
         prepare=prepare,
         describe_error=lambda exc: describe_store_error(store, exc),
@@ -513,8 +566,9 @@ def child_main(command_fd: int, report_fd: int) -> int:
         own_paths=set,  # the parent holds its segments' locks: never taken for orphans
         orphan_scan_interval=settings.orphan_scan_interval,
     )
+    writer.wake = wake
     writer.startup_replay_done = _ReportingEvent(reporter)
-    threading.Thread(target=_listen, args=(command_fd, writer), daemon=True).start()
+    threading.Thread(target=_listen, args=(command_fd, writer, source), daemon=True).start()
     writer.run()
     store.dispose()
     reporter.send({"t": "stopped", "clean": writer.clean_exit})
