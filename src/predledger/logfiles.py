@@ -1,37 +1,40 @@
 """Rotating JSON log files: ``predictions.log`` and ``api_requests.log``, one object a line.
 
-Lines are handed to a background thread, so a request pays for one ``orjson.dumps`` and
-a queue put, never for a disk write. A file past ``max_bytes`` is renamed to ``.1`` (the
-older ``.1`` to ``.2`` and so on, keeping ``backups`` of them), as Python's
-``RotatingFileHandler`` does. Several processes may share one folder: rotation happens
-under an exclusive ``flock`` and a writer that finds its file renamed reopens the new one.
+The ledger's writer writes them, after each batch commits, from the records it just
+stored: a request pays nothing for them (no second encoding, no thread of the request's
+process woken). A file past ``max_bytes`` is renamed to ``.1`` (the older ``.1`` to ``.2``
+and so on, keeping ``backups`` of them), as Python's ``RotatingFileHandler`` does. Several
+processes may share one folder: rotation happens under an exclusive ``flock`` and a writer
+that finds its file renamed reopens the new one.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import functools
 import os
 import threading
-from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import orjson
 
 from predledger.errors import ConfigurationError
-
-if TYPE_CHECKING:
-    from predledger.ingest.ledger import Ledger
+from predledger.ingest.records import KIND_PREDICTION, KIND_REQUEST, JsonText
+from predledger.store.dialect import aware_timestamp
 
 PREDICTIONS_LOG: Final = "predictions.log"
 API_REQUESTS_LOG: Final = "api_requests.log"
-_OPTIONS = orjson.OPT_APPEND_NEWLINE | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
-_QUEUE_CAP = 100_000
+_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+# A record's own bookkeeping, not the prediction's fields.
+_NOT_LOGGED = frozenset({"k", "id", "ts", "inputs", "_error"})
+REQUEST_LOG_FIELDS: Final = (
+    "path", "endpoint", "method", "status_code", "response_time_ms", "client_ip",
+    "user_agent", "request_size", "response_size", "cpu_percent", "memory_mb", "error",
+    "session_id",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -43,18 +46,34 @@ class LogFileSettings:
         max_bytes: a file is rotated once it grows past this size.
         backups: rotated files kept per log (``.1`` ... ``.N``).
         enabled: write the files at all.
+        include_inputs: put model inputs in ``predictions.log`` (off by default: they may
+            be personal), after the ledger's redaction rules.
     """
 
     directory: Path = Path("logs")
     max_bytes: int = 10 * 1024 * 1024
     backups: int = 5
     enabled: bool = True
+    include_inputs: bool = False
 
     def __post_init__(self) -> None:
         if self.max_bytes < 1024:
             raise ConfigurationError(f"log max_bytes must be at least 1024, got {self.max_bytes}")
         if self.backups < 0:
             raise ConfigurationError(f"log backups must be 0 or more, got {self.backups}")
+
+    def to_json(self) -> dict[str, Any]:
+        """The settings as JSON values (sent to a writer process)."""
+        return {
+            "directory": str(self.directory), "max_bytes": self.max_bytes,
+            "backups": self.backups, "enabled": self.enabled,
+            "include_inputs": self.include_inputs,
+        }  # fmt: skip
+
+    @classmethod
+    def from_json(cls, fields: dict[str, Any]) -> LogFileSettings:
+        """The settings ``to_json`` described."""
+        return cls(**{**fields, "directory": Path(fields["directory"])})
 
 
 class RotatingJsonFile:
@@ -133,142 +152,67 @@ class RotatingJsonFile:
             os.close(self._fd)
 
 
-class JsonLogFiles:
-    """The prediction and request log files, written by one background thread.
-
-    A request appends its line to a deque (no lock, no wake-up); the thread wakes every
-    ``interval`` seconds and writes what gathered. Waking per line would make the thread
-    fight the request threads for the GIL thousands of times a second.
+class LogFileWriter:
+    """Appends committed records to the two files; called by the ledger's writer.
 
     Args:
-        settings: folder, sizes and whether to write at all.
-        interval: seconds between writes.
+        settings: folder, sizes and whether inputs are written.
     """
 
-    def __init__(self, settings: LogFileSettings, *, interval: float = 0.2) -> None:
-        self.settings = settings
-        self.interval = interval
-        self.dropped = 0
-        # Lines to write, and flush markers: the event is set once every line before it is.
-        self._lines: deque[tuple[str, bytes] | threading.Event] = deque()
-        self._files: dict[str, RotatingJsonFile] = {}
-        for name in (PREDICTIONS_LOG, API_REQUESTS_LOG):
-            self._files[name] = RotatingJsonFile(
-                settings.directory / name, max_bytes=settings.max_bytes, backups=settings.backups
-            )
-        self._wake = threading.Event()
-        self._stopping = False
-        self._thread = threading.Thread(target=self._run, name="predledger-logfiles", daemon=True)
-        self._thread.start()
+    def __init__(self, settings: LogFileSettings) -> None:
+        self.include_inputs = settings.include_inputs
+        self._lock = threading.Lock()
+        self._predictions = RotatingJsonFile(
+            settings.directory / PREDICTIONS_LOG,
+            max_bytes=settings.max_bytes, backups=settings.backups,
+        )  # fmt: skip
+        self._requests = RotatingJsonFile(
+            settings.directory / API_REQUESTS_LOG,
+            max_bytes=settings.max_bytes, backups=settings.backups,
+        )  # fmt: skip
 
-    def prediction(self, record: Mapping[str, Any]) -> None:
-        """Queue one line for ``predictions.log``."""
-        self._put(PREDICTIONS_LOG, record)
+    def write(self, records: Iterable[dict[str, Any]]) -> None:
+        """Write the prediction and request records among ``records``.
 
-    def request(self, record: Mapping[str, Any]) -> None:
-        """Queue one line for ``api_requests.log``."""
-        self._put(API_REQUESTS_LOG, record)
+        The files are a convenience beside the database: a disk error here is ignored.
+        """
+        predictions: list[bytes] = []
+        requests: list[bytes] = []
+        for record in records:
+            kind = record["k"]
+            if kind == KIND_PREDICTION:
+                predictions.append(self._prediction_line(record))
+            elif kind == KIND_REQUEST:
+                requests.append(_request_line(record))
+        with self._lock, contextlib.suppress(OSError):
+            if predictions:
+                self._predictions.write(predictions)
+            if requests:
+                self._requests.write(requests)
 
-    def _put(self, name: str, record: Mapping[str, Any]) -> None:
-        # Log files are a convenience beside the database: under a flood, lines are
-        # dropped and counted rather than letting memory grow without bound. After
-        # close() (the app stopped, the ledger may live on) nothing is kept.
-        if self._stopping:
-            return
-        if len(self._lines) >= _QUEUE_CAP:
-            self.dropped += 1
-            return
-        self._lines.append((name, orjson.dumps(record, option=_OPTIONS, default=str)))
-
-    def _run(self) -> None:
-        while True:
-            self._wake.wait(self.interval)
-            self._wake.clear()
-            stopping = self._stopping
-            self._write_pending()
-            if stopping:
-                return
-
-    def _write_pending(self) -> None:
-        batch: dict[str, list[bytes]] = {}
-        markers: list[threading.Event] = []
-        while self._lines:
-            item = self._lines.popleft()
-            if isinstance(item, threading.Event):
-                markers.append(item)
-            else:
-                batch.setdefault(item[0], []).append(item[1])
-        for name, lines in batch.items():
-            with contextlib.suppress(OSError):
-                self._files[name].write(lines)
-        for marker in markers:
-            marker.set()
-
-    def flush(self, timeout: float = 5.0) -> bool:
-        """Wait until every line queued so far is on disk; true when it happened in time."""
-        marker = threading.Event()
-        self._lines.append(marker)
-        self._wake.set()
-        return marker.wait(timeout)
+    def _prediction_line(self, record: dict[str, Any]) -> bytes:
+        fields = {"timestamp": aware_timestamp(record["ts"]), "prediction_id": record["id"]}
+        fields.update((k, v) for k, v in record.items() if k not in _NOT_LOGGED)
+        line = orjson.dumps(fields, option=_OPTIONS)
+        inputs = record.get("inputs")
+        if not self.include_inputs or inputs is None:
+            return line + b"\n"
+        raw = inputs.encode() if type(inputs) is JsonText else orjson.dumps(inputs, option=_OPTIONS)
+        return b"".join((line[:-1], b',"inputs":', raw, b"}\n"))
 
     def close(self) -> None:
-        """Write what is queued, then stop the thread and close the files."""
-        self._stopping = True
-        self._wake.set()
-        self._thread.join(timeout=10)
-        for handle in self._files.values():
-            handle.close()
+        """Close both files."""
+        with self._lock:
+            self._predictions.close()
+            self._requests.close()
 
 
-def open_log_files(settings: LogFileSettings | None) -> JsonLogFiles | None:
-    """The log files for ``settings``, or ``None`` when they are turned off."""
-    if settings is None or not settings.enabled:
-        return None
-    return JsonLogFiles(settings)
-
-
-def mirror_predictions(
-    ledger: Ledger, files: JsonLogFiles, *, include_inputs: bool = False
-) -> None:
-    """Copy every prediction this ledger logs into ``predictions.log``.
-
-    The ledger has no listener hook yet, so its ``log`` and ``log_many`` are wrapped on
-    this one instance (never on the class); mirroring twice is a no-op.
-
-    Args:
-        ledger: the ledger whose predictions to copy.
-        files: the open log files.
-        include_inputs: also write the model inputs (off by default: they may be personal),
-            after the ledger's redaction rules.
-    """
-    instance = vars(ledger)
-    if instance.get("_predledger_mirrored"):
-        return
-    log, log_many = ledger.log, ledger.log_many
-
-    redactor = ledger.redactor
-
-    def line(prediction_id: str, fields: Mapping[str, Any]) -> dict[str, Any]:
-        entry = {"timestamp": datetime.now(UTC), "prediction_id": prediction_id}
-        entry.update((k, v) for k, v in fields.items() if include_inputs or k != "inputs")
-        if "inputs" in entry:  # the same redaction as the ledger's own record
-            entry["inputs"] = redactor.inputs(entry["inputs"])
-        return entry
-
-    @functools.wraps(log)
-    def logged(**fields: Any) -> str:
-        prediction_id = log(**fields)
-        files.prediction(line(prediction_id, fields))
-        return prediction_id
-
-    @functools.wraps(log_many)
-    def logged_many(predictions: Iterable[Mapping[str, Any]]) -> list[str]:
-        items = list(predictions)
-        ids = log_many(items)
-        for prediction_id, fields in zip(ids, items, strict=True):
-            files.prediction(line(prediction_id, fields))
-        return ids
-
-    instance["log"] = logged
-    instance["log_many"] = logged_many
-    instance["_predledger_mirrored"] = True
+def _request_line(record: dict[str, Any]) -> bytes:
+    fields: dict[str, Any] = {
+        "timestamp": aware_timestamp(record["ts"]), "request_id": record["id"],
+    }  # fmt: skip
+    for name in REQUEST_LOG_FIELDS:
+        fields[name] = record.get(name)
+    if fields["path"] is None:
+        fields["path"] = record["endpoint"]
+    return orjson.dumps(fields, option=_OPTIONS | orjson.OPT_APPEND_NEWLINE)

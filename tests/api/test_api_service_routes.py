@@ -11,7 +11,7 @@ import pytest
 
 from predledger import ConfigurationError, Ledger
 from predledger.api import create_app
-from predledger.logfiles import JsonLogFiles, LogFileSettings
+from predledger.logfiles import LogFileSettings, RotatingJsonFile
 from predledger.store import migrate
 
 from support.api_service import Service, wait_until
@@ -223,19 +223,14 @@ def _lines(path: Path) -> list[dict[str, Any]]:
 
 
 def test_log_files_rotate_by_size_keeping_the_backups(tmp_path: Path) -> None:
-    settings = LogFileSettings(directory=tmp_path, max_bytes=2048, backups=2)
-    files = JsonLogFiles(settings)
-    for i in range(200):
-        files.request({"i": i, "padding": "x" * 40})
-    assert files.flush()
-    files.close()
+    log = RotatingJsonFile(tmp_path / "api_requests.log", max_bytes=2048, backups=2)
+    for i in range(0, 200, 10):  # in batches, as the ledger's writer writes them
+        log.write(
+            [json.dumps({"i": j, "padding": "x" * 40}).encode() + b"\n" for j in range(i, i + 10)]
+        )
+    log.close()
     names = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
-    assert names == [
-        "api_requests.log",
-        "api_requests.log.1",
-        "api_requests.log.2",
-        "predictions.log",
-    ]
+    assert names == ["api_requests.log", "api_requests.log.1", "api_requests.log.2"]
     assert all((tmp_path / name).stat().st_size <= 2048 for name in names)
     newest = _lines(tmp_path / "api_requests.log")
     assert newest[-1]["i"] == 199

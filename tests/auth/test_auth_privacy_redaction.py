@@ -12,7 +12,7 @@ import pytest
 from auth_secured import SecuredService
 
 from predledger import Ledger
-from predledger.logfiles import LogFileSettings, mirror_predictions, open_log_files
+from predledger.logfiles import LogFileSettings
 from predledger.privacy import Redactor, parse_rules
 
 from support.db_checks import query
@@ -63,13 +63,9 @@ def test_the_journal_never_holds_the_raw_inputs(tmp_path: Path) -> None:
 
 def test_the_json_log_file_gets_the_same_redaction(tmp_path: Path, sqlite_url: str) -> None:
     with Ledger(sqlite_url, journal_dir=tmp_path / "journal", redact=RULES) as ledger:
-        files = open_log_files(LogFileSettings(directory=tmp_path / "logs"))
-        assert files is not None
-        mirror_predictions(ledger, files, include_inputs=True)
+        ledger.write_log_files(LogFileSettings(directory=tmp_path / "logs", include_inputs=True))
         ledger.log(model="m", version="1", inputs=INPUTS, label="a")
         ledger.log_many([{"model": "m", "version": "1", "inputs": INPUTS}])
-        assert files.flush()
-        files.close()
     text = (tmp_path / "logs" / "predictions.log").read_text()
     assert text.count(HASHED) == 4
     _assert_redacted(text)

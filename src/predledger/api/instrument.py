@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -21,7 +22,7 @@ from predledger.auth.dependencies import attach_access_control
 from predledger.auth.settings import AuthSettings
 from predledger.cache.metrics import CacheCollector
 from predledger.ingest.ledger import Ledger
-from predledger.logfiles import LogFileSettings, mirror_predictions, open_log_files
+from predledger.logfiles import LogFileSettings
 
 
 def predledger_routers() -> list[APIRouter]:
@@ -68,15 +69,16 @@ def instrument(
         The state kept on ``app.state.predledger``.
     """
     settings = LogFileSettings() if log_files is True else log_files or None
-    files = open_log_files(settings)
-    if files is not None:
-        mirror_predictions(ledger, files, include_inputs=log_inputs)
-    metrics = ServiceMetrics(ledger, lambda: files.dropped if files is not None else 0)
+    if settings is not None and settings.enabled:
+        ledger.write_log_files(
+            replace(settings, include_inputs=settings.include_inputs or log_inputs)
+        )
+    metrics = ServiceMetrics(ledger)
     metrics.registry.register(CacheCollector(ledger))
     state = ServiceState(
         ledger=ledger,
         metrics=metrics,
-        log_files=files,
+        log_files=settings is not None and settings.enabled,
         resources=ResourceSampler(),
         close_ledger=close_ledger,
     )

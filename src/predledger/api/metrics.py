@@ -7,7 +7,7 @@ its own figures; scrape each, or run one worker per container.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -35,9 +35,8 @@ _COUNTERS = (
 class LedgerCollector(Collector):
     """Reads ``Ledger.stats()`` at scrape time, so counting costs nothing per record."""
 
-    def __init__(self, ledger: Ledger, dropped_log_lines: Callable[[], int]) -> None:
+    def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
-        self.dropped_log_lines = dropped_log_lines
 
     def collect(self) -> Iterator[Metric]:
         """Yield the counters and gauges of one snapshot."""
@@ -61,11 +60,6 @@ class LedgerCollector(Collector):
             "1 while the last write to the database failed (records wait in the journal).",
             value=1.0 if stats.last_error else 0.0,
         )
-        dropped = CounterMetricFamily(
-            "predledger_log_file_lines_dropped", "JSON log lines dropped under a flood."
-        )
-        dropped.add_metric([], float(self.dropped_log_lines()))
-        yield dropped
         if self.ledger.stream is not None:
             yield from _stream_gauges(*self.ledger.stream)
 
@@ -102,9 +96,9 @@ def _stream_gauges(redis_url: str, stream: str) -> Iterator[Metric]:
 class ServiceMetrics:
     """The registry of one app and the request-latency histogram the middleware feeds."""
 
-    def __init__(self, ledger: Ledger, dropped_log_lines: Callable[[], int] = lambda: 0) -> None:
+    def __init__(self, ledger: Ledger) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
-        self.registry.register(LedgerCollector(ledger, dropped_log_lines))
+        self.registry.register(LedgerCollector(ledger))
         ProcessCollector(registry=self.registry)
         self.request_seconds = Histogram(
             "predledger_http_request_duration_seconds",

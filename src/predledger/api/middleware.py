@@ -11,7 +11,6 @@ import itertools
 import os
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -205,6 +204,7 @@ class RequestLogMiddleware:
             "memory_mb": resources.memory_mb,
             "error": error,
             "session_id": exchange.session_id,
+            "path": path,
         }
         try:
             state.ledger.log_request(**fields)
@@ -212,8 +212,6 @@ class RequestLogMiddleware:
             # A closed ledger (shutdown) or a bad field must never turn an answered
             # request into a failure; the count shows up in the app's state.
             self.failures += 1
-        if state.log_files is not None:
-            state.log_files.request({"timestamp": datetime.now(UTC), "path": path, **fields})
 
 
 def _session_cookie(session_id: str) -> bytes:

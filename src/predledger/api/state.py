@@ -11,7 +11,6 @@ import psutil
 
 from predledger.api.metrics import ServiceMetrics
 from predledger.ingest.ledger import Ledger
-from predledger.logfiles import JsonLogFiles
 
 
 class ResourceSampler(threading.Thread):
@@ -54,14 +53,14 @@ class ServiceState:
     Attributes:
         ledger: where predictions and requests are logged.
         metrics: the app's Prometheus registry.
-        log_files: the rotating JSON log files, or ``None`` when turned off.
+        log_files: whether the ledger writes the rotating JSON log files for the app.
         resources: the CPU and memory sampler.
         close_ledger: close the ledger when the app shuts down.
     """
 
     ledger: Ledger
     metrics: ServiceMetrics
-    log_files: JsonLogFiles | None
+    log_files: bool
     resources: ResourceSampler
     close_ledger: bool = True
     started_at: float = field(default_factory=time.time)
@@ -76,12 +75,12 @@ class ServiceState:
         self.resources.start()
 
     def close(self) -> None:
-        """Stop the sampler, write the log files out and (if owned) close the ledger."""
+        """Stop the sampler and close the ledger (if owned; else stop its log files)."""
         if self._closed:
             return
         self._closed = True
         self.resources.stop()
-        if self.log_files is not None:
-            self.log_files.close()
         if self.close_ledger:
             self.ledger.close()
+        elif self.log_files:
+            self.ledger.write_log_files(None)

@@ -36,6 +36,7 @@ from predledger.ingest.stream_redis import (
     stream_journal_dir,
 )
 from predledger.ingest.writer import Writer, describe_store_error
+from predledger.logfiles import LogFileSettings, LogFileWriter
 from predledger.ops.partitions import prepare_partitions
 from predledger.privacy import Redactor, resolve_redactor
 from predledger.store.engine import Store
@@ -322,8 +323,13 @@ class Ledger(CachedPredictions):
         memory_mb: float | None = None,
         error: str | None = None,
         session_id: str | None = None,
+        path: str | None = None,
     ) -> str:
-        """Log one API request (the FastAPI middleware calls this) and return its id."""
+        """Log one API request (the FastAPI middleware calls this) and return its id.
+
+        ``endpoint`` is the route (``/v1/predictions/{prediction_id}``); ``path`` the URL's
+        path as requested, kept for ``api_requests.log`` only.
+        """
         if isinstance(status_code, bool) or not isinstance(status_code, int):
             raise InvalidRecordError("status_code", f"must be an integer, got {status_code!r}")
         record: dict[str, Any] = {
@@ -341,6 +347,7 @@ class Ledger(CachedPredictions):
         _put_optional(record, "memory_mb", rec.finite_number("memory_mb", memory_mb))
         _put_optional(record, "error", rec.free_text("error", error))
         _put_optional(record, "session_id", rec.optional_text("session_id", session_id))
+        _put_optional(record, "path", None if path is None else str(path)[:2000])
         return self._accept(record)
 
     def log_metric(
@@ -439,6 +446,8 @@ class Ledger(CachedPredictions):
                     self._prepare_store()
                     self._schema_checked = True
                 self._sync_bulk.write([record], dedupe=False)
+                if isinstance(self._writer, Writer) and self._writer.log_files is not None:
+                    self._writer.log_files.write([record])
             except Exception as exc:
                 self._sync_bulk.discard_connection()
                 raise StoreUnavailableError(self._describe_error(exc)) from exc
@@ -448,6 +457,22 @@ class Ledger(CachedPredictions):
             self._counters.written += 1
 
     # -- control ----------------------------------------------------------------------
+
+    def write_log_files(self, settings: LogFileSettings | None) -> None:
+        """Copy every prediction and request, once committed, into rotating JSON log files.
+
+        The writer (thread or process) writes them, so the request path pays nothing.
+        ``None`` (or ``enabled=False``) stops writing them.
+        """
+        if settings is not None and not settings.enabled:
+            settings = None
+        if isinstance(self._writer, ProcessWriter):
+            self._writer.write_log_files(settings)
+            return
+        previous = self._writer.log_files
+        self._writer.log_files = None if settings is None else LogFileWriter(settings)
+        if previous is not None:
+            previous.close()
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every record accepted so far is committed.

@@ -21,7 +21,8 @@ and the parent's segments are replayed like any dead process's journal.
 Messages are JSON lines. Child to parent: ``replayed`` (start-up replay finished),
 ``taken``/``done`` (positions), ``counts`` (own, written, rejected), ``error``,
 ``replayed_rows``, ``corrupt``, ``stopped``. Parent to child: a first line holding the
-settings, then single bytes: ``w`` wake up, ``s`` stop once drained, ``g`` give up.
+settings, then one line per command: ``w`` wake up, ``s`` stop once drained, ``g`` give
+up, ``L`` and JSON: write the JSON log files with these settings (``null``: stop).
 """
 
 from __future__ import annotations
@@ -47,9 +48,10 @@ import predledger
 from predledger.ingest.journal import READ_CHUNK, Journal, nth_newline, segment_path
 from predledger.ingest.records import decode_lines
 from predledger.ingest.stats import Counters
+from predledger.logfiles import LogFileSettings
 
 Position = tuple[int, int]  # (segment number, byte offset in it)
-WAKE, STOP, GIVE_UP = b"w", b"s", b"g"
+WAKE, STOP, GIVE_UP, LOG_FILES = b"w\n", b"s\n", b"g\n", b"L"
 _WAKE_EVERY = 0.002  # seconds: log() under a flood asks at most this often
 _CHILD_COMMAND = (
     "import sys; from predledger.ingest.process_writer import child_main; "
@@ -72,19 +74,20 @@ class ChildSettings:
     auto_upgrade: bool
     resume: Position
     dedupe_until: Position
+    log_files: dict[str, Any] | None = None
 
 
 class _Command:
     """An event in the parent whose ``set()`` also tells the child."""
 
-    def __init__(self, send: Callable[[bytes], None], byte: bytes) -> None:
+    def __init__(self, send: Callable[[bytes], None], line: bytes) -> None:
         self._send = send
-        self._byte = byte
+        self._line = line
         self._event = threading.Event()
 
     def set(self) -> None:
         self._event.set()
-        self._send(self._byte)
+        self._send(self._line)
 
     def is_set(self) -> bool:
         return self._event.is_set()
@@ -172,19 +175,29 @@ class ProcessWriter:
 
     # -- talking to the child ---------------------------------------------------------
 
-    def _send(self, byte: bytes) -> None:
+    def write_log_files(self, settings: LogFileSettings | None) -> None:
+        """Have the writer process write the JSON log files (``None``: stop)."""
+        fields = None if settings is None else settings.to_json()
+        with self._command_lock:
+            self._settings = replace(self._settings, log_files=fields)
+            self._send_locked(LOG_FILES + orjson.dumps(fields) + b"\n")
+
+    def _send(self, line: bytes) -> None:
+        with self._command_lock:
+            self._send_locked(line)
+
+    def _send_locked(self, line: bytes) -> None:
         fd = self._command_fd
         if fd is None:
             return
-        # Never blocks: a full pipe already holds a wake-up, and stop and give-up are
-        # sent again each time the child is started.
+        # Never blocks: a full pipe already holds a wake-up, and every other command is
+        # sent again (or is in the settings) when a new child is started.
         with contextlib.suppress(OSError):
-            os.write(fd, byte)
+            os.write(fd, line)
 
     def _spawn(self) -> tuple[subprocess.Popen[bytes], int]:
         command_read, command_write = os.pipe()
         report_read, report_write = os.pipe()
-        settings = replace(self._settings, resume=self._done, dedupe_until=self._taken)
         package_root = str(Path(predledger.__file__).resolve().parent.parent)
         environment = dict(os.environ)
         environment["PYTHONPATH"] = os.pathsep.join(
@@ -204,9 +217,10 @@ class ProcessWriter:
             raise
         os.close(command_read)
         os.close(report_write)
-        os.write(command_write, orjson.dumps(vars(settings), option=orjson.OPT_APPEND_NEWLINE))
-        os.set_blocking(command_write, False)
-        with self._command_lock:
+        with self._command_lock:  # write_log_files() sees either the old pipe or the new
+            settings = replace(self._settings, resume=self._done, dedupe_until=self._taken)
+            os.write(command_write, orjson.dumps(vars(settings), option=orjson.OPT_APPEND_NEWLINE))
+            os.set_blocking(command_write, False)
             self._command_fd = command_write
         if self.stopping.is_set():  # a new child after a crash during close()
             self._send(STOP)
@@ -502,41 +516,62 @@ def complete_lines(fd: int, offset: int, limit: int) -> tuple[bytes, bool]:
             return data[:cut], end_of_data and cut == len(data)
 
 
-def _listen(fd: int, writer: Any, source: TailSource) -> None:
+def _listen(fd: int, writer: Any, source: TailSource, first: bytes) -> None:
     """Apply the parent's commands; the parent gone means this process must go too."""
+    pending = first
     while True:
+        *lines, pending = pending.split(b"\n")
+        for line in lines:
+            _apply_command(line, writer)
+        source.poke()
+        writer.wake.set()
         try:
             data = os.read(fd, 4096)
         except OSError:
             data = b""
         if not data:
             os._exit(0)  # the parent died: its journal will be replayed by whoever opens it
-        if GIVE_UP in data:
-            writer.give_up.set()
-        if STOP in data:
-            writer.stopping.set()
-        source.poke()
-        writer.wake.set()
+        pending += data
 
 
-def _read_settings(fd: int) -> ChildSettings:
+def _apply_command(line: bytes, writer: Any) -> None:
+    if line == GIVE_UP.strip():
+        writer.give_up.set()
+    elif line == STOP.strip():
+        writer.stopping.set()
+    elif line.startswith(LOG_FILES):
+        _use_log_files(writer, orjson.loads(line[len(LOG_FILES) :]))
+
+
+def _use_log_files(writer: Any, fields: dict[str, Any] | None) -> None:
+    from predledger.logfiles import LogFileSettings, LogFileWriter
+
+    previous = writer.log_files
+    writer.log_files = None if fields is None else LogFileWriter(LogFileSettings.from_json(fields))
+    if previous is not None:
+        previous.close()
+
+
+def _read_settings(fd: int) -> tuple[ChildSettings, bytes]:
+    """The settings line, and the commands that came after it in the same read."""
     data = b""
-    while b"\n" not in data:  # wake-ups may follow in the same read: they can be ignored
+    while b"\n" not in data:
         chunk = os.read(fd, 4096)
         if not chunk:
             os._exit(0)
         data += chunk
-    fields = orjson.loads(data[: data.index(b"\n")])
+    line, _, rest = data.partition(b"\n")
+    fields = orjson.loads(line)
     fields["resume"] = tuple(fields["resume"])
     fields["dedupe_until"] = tuple(fields["dedupe_until"])
-    return ChildSettings(**fields)
+    return ChildSettings(**fields), rest
 
 
 def child_main(command_fd: int, report_fd: int) -> int:
     """The writer process: write the parent's journal until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     reporter = _Reporter(report_fd)
-    settings = _read_settings(command_fd)
+    settings, commands = _read_settings(command_fd)
 
     from predledger.ingest.bulk import build_bulk_writer
     from predledger.ingest.writer import Writer, describe_store_error
@@ -568,7 +603,12 @@ def child_main(command_fd: int, report_fd: int) -> int:
     )
     writer.wake = wake
     writer.startup_replay_done = _ReportingEvent(reporter)
-    threading.Thread(target=_listen, args=(command_fd, writer, source), daemon=True).start()
+    if settings.log_files is not None:
+        _use_log_files(writer, settings.log_files)
+    listener = threading.Thread(
+        target=_listen, args=(command_fd, writer, source, commands), daemon=True
+    )
+    listener.start()
     writer.run()
     store.dispose()
     reporter.send({"t": "stopped", "clean": writer.clean_exit})

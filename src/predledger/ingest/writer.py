@@ -19,6 +19,7 @@ from predledger.ingest.journal import claim_orphans, read_orphan, remove_orphan
 from predledger.ingest.records import plain_record
 from predledger.ingest.sources import Source
 from predledger.ingest.stats import Counters
+from predledger.logfiles import LogFileWriter
 from predledger.store.engine import Store
 
 Records = list[dict[str, Any]]
@@ -87,6 +88,8 @@ class Writer(threading.Thread):
         # Set once the journals left by dead processes at start-up have been replayed.
         self.startup_replay_done = threading.Event()
         self.clean_exit = False
+        # Set by Ledger.write_log_files: committed records are copied into the JSON logs.
+        self.log_files: LogFileWriter | None = None
         self._prepared = False
         self._next_scan = 0.0
 
@@ -108,6 +111,8 @@ class Writer(threading.Thread):
         finally:
             self.startup_replay_done.set()
             self.bulk.close()
+            if self.log_files is not None:
+                self.log_files.close()
 
     def _drain(self) -> bool:
         while True:
@@ -154,6 +159,9 @@ class Writer(threading.Thread):
             )
             if rejected:
                 self._keep_rejected(rejected)
+            log_files = self.log_files
+            if log_files is not None:
+                log_files.write(r for r in records if "_error" not in r)
             return written
 
     def _write_isolating(self, records: Records, *, dedupe: bool) -> tuple[int, Records]:
