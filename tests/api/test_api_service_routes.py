@@ -240,9 +240,15 @@ def test_log_files_rotate_by_size_keeping_the_backups(tmp_path: Path) -> None:
         LogFileSettings(max_bytes=10)
 
 
-def test_log_files_can_be_turned_off(sqlite_url: str, tmp_path: Path) -> None:
-    with Ledger(sqlite_url, durability="memory") as ledger:
+def test_log_files_can_be_turned_off(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # where the default logs/ folder would appear
+    with Ledger(sqlite_url, journal_dir=tmp_path / "journal") as ledger:
         app = create_app(ledger, log_files=False)
         with LiveServer(app) as server:
             assert httpx.get(server.url + "/healthz").status_code == 200
-    assert app.state.predledger.log_files is None
+            ledger.log(model="m", version="1", label="a")
+            assert ledger.flush(30)
+    assert app.state.predledger.log_files is False
+    assert not (tmp_path / "logs").exists()
