@@ -21,7 +21,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 
 from predledger.ids import id_timestamp_micros
 from predledger.ingest.hooks import BatchHook, default_batch_hooks
-from predledger.ingest.records import KIND_PREDICTION, KIND_REQUEST, JsonText
+from predledger.ingest.records import KIND_PREDICTION, KIND_REQUEST
 from predledger.ingest.rollups import Increments, aggregate_predictions, aggregate_sessions
 from predledger.ingest.tables import TABLES, BatchColumns, Field, TableSpec, batch_columns
 from predledger.store.dialect import (
@@ -280,9 +280,7 @@ def _copy_column(field: Field, values: list[Any] | None) -> list[str] | str:
         return _nulls_marked(postgres_timestamps(values))
     if field.kind == "flag":
         return list(map(_COPY_FLAGS.__getitem__, values))
-    if field.kind == "json":
-        return _copy_json(values)
-    return _copy_texts(values)
+    return _copy_texts(values)  # text, and JSON text (in which orjson escaped every control)
 
 
 def _copy_texts(values: list[Any]) -> list[str]:
@@ -291,13 +289,6 @@ def _copy_texts(values: list[Any]) -> list[str]:
     except TypeError:  # a value that is not text: the general path
         return [_copy_text(v) for v in values]
     if _needs_escape(joined):
-        return [_copy_text(v) for v in values]
-    return _nulls_marked(values)
-
-
-def _copy_json(values: list[Any]) -> list[str]:
-    # orjson escapes control characters itself; only COPY's own escape needs doubling.
-    if "\\" in "".join(_without_nulls(values)):
         return [_copy_text(v) for v in values]
     return _nulls_marked(values)
 
@@ -331,9 +322,6 @@ def _copy_text(value: Any) -> str:
     if kind is str:
         text: str = value
         return text.translate(_COPY_ESCAPES) if _needs_escape(text) else text
-    if kind is JsonText:
-        json_text: str = value
-        return json_text.replace("\\", "\\\\") if "\\" in json_text else json_text
     if kind is bool:
         return "t" if value else "f"
     if kind is float:
