@@ -93,19 +93,13 @@ class InputColumns:
         return {name: columns[name] for name in self._names}
 
     def _parse_objects(self, texts: list[Any]) -> pa.Table | None:
-        """The chunk parsed by pyarrow, or ``None`` when it must go row by row.
-
-        Only chunks of one-line JSON objects are handed over. That is what keeps a ``null``
-        row from being read as a row of missing values, and it also keeps pyarrow from a
-        block that starts with ``null``, on which pyarrow 26 crashes the process.
-        """
-        if not all(type(text) is str and text[:1] == "{" and "\n" not in text for text in texts):
+        """The chunk parsed by pyarrow, or ``None`` when it must go row by row."""
+        data = _ndjson(texts)
+        if data is None:
             return None
         try:
-            table = pa_json.read_json(
-                pa.py_buffer("\n".join(texts).encode()), parse_options=self._parse_options
-            )
-        except (pa.ArrowInvalid, UnicodeEncodeError):
+            table = pa_json.read_json(pa.py_buffer(data), parse_options=self._parse_options)
+        except pa.ArrowInvalid:
             return None
         return table if table.num_rows == len(texts) else None
 
@@ -120,6 +114,23 @@ class InputColumns:
     def _add_counts(self, name: str, seen: BinCounts) -> None:
         total = self._counts[name]
         self._counts[name] = BinCounts(total.counts + seen.counts, total.missing + seen.missing)
+
+
+def _ndjson(texts: list[Any]) -> bytes | None:
+    """The texts (all ``str`` or all ``bytes``) joined as newline-delimited JSON.
+
+    ``None`` unless every text is a one-line JSON object. That keeps a ``null`` row from
+    being read as a row of missing values, and it also keeps pyarrow from a block that
+    starts with ``null``, on which pyarrow 26 crashes the process.
+    """
+    if all(type(text) is bytes and text[:1] == b"{" and b"\n" not in text for text in texts):
+        return b"\n".join(texts)
+    if all(type(text) is str and text[:1] == "{" and "\n" not in text for text in texts):
+        try:
+            return "\n".join(texts).encode()
+        except UnicodeEncodeError:  # a lone surrogate: orjson will say what is wrong with it
+            return None
+    return None
 
 
 def _is_text(feature: FeatureBins) -> bool:

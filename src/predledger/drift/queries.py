@@ -107,11 +107,14 @@ def _window_inputs(
     """
     dialect = dialect_for(session.get_bind().dialect.name)
     raw: Any = session.connection().connection.driver_connection
+    # SQLite hands a BLOB over as bytes: no decoding to str, nor encoding back to parse it.
+    inputs = "CAST(inputs AS BLOB)" if dialect.name == "sqlite" else "CAST(inputs AS TEXT)"
+    mark = dialect.placeholders(1)
     sql = (
-        "SELECT CAST(inputs AS TEXT), CAST(feature_names AS TEXT) FROM predictions WHERE "
-        "model_name = {0} AND model_version = {0} AND created_at >= {0} AND created_at < {0} "
-        "AND inputs IS NOT NULL"
-    ).format(dialect.placeholders(1))
+        f"SELECT {inputs}, CAST(feature_names AS TEXT) FROM predictions"
+        f" WHERE model_name = {mark} AND model_version = {mark}"
+        f" AND created_at >= {mark} AND created_at < {mark} AND inputs IS NOT NULL"
+    )
     params = (model, version, dialect.timestamp_param(_micros(start)),
               dialect.timestamp_param(_micros(end)))  # fmt: skip
     # psycopg holds a whole result in memory unless the cursor is a named, server-side one.

@@ -33,9 +33,17 @@ def profile():
     )
 
 
-def read(profile, rows: list[Any], *, feature_names: Any = None) -> dict[str, Any]:
-    """Columns of rows given as Python values (dumped as ingest does) or as raw JSON text."""
-    texts = [row if isinstance(row, str) else orjson.dumps(row).decode() for row in rows]
+def read(
+    profile, rows: list[Any], *, feature_names: Any = None, as_bytes: bool = False
+) -> dict[str, Any]:
+    """Columns of rows given as Python values (dumped as ingest does) or as raw JSON text.
+
+    The texts are ``str``, as PostgreSQL's driver returns them, or ``bytes`` as SQLite
+    returns them when asked for a BLOB.
+    """
+    texts: list[Any] = [row if isinstance(row, str) else orjson.dumps(row).decode() for row in rows]
+    if as_bytes:
+        texts = [text.encode() for text in texts]
     names = None if feature_names is None else orjson.dumps(feature_names).decode()
     columns = InputColumns(profile.features)
     columns.add([(text, names) for text in texts])
@@ -70,7 +78,8 @@ def row_by_row_refused(monkeypatch):
 
 
 @pytest.mark.usefixtures("row_by_row_refused")
-def test_plain_objects_are_parsed_by_pyarrow_with_the_row_by_row_meaning(profile):
+@pytest.mark.parametrize("as_bytes", [False, True])
+def test_plain_objects_are_parsed_by_pyarrow_with_the_row_by_row_meaning(profile, as_bytes):
     rows = [
         {"x": 1.5, "plan": "pro", "tier": 2.0},
         {"x": -0.0, "plan": "basic", "tier": 1, "unused": {"nested": [1, {"deep": None}]}},
@@ -83,7 +92,7 @@ def test_plain_objects_are_parsed_by_pyarrow_with_the_row_by_row_meaning(profile
         {"x": 5e-324, "plan": "pro", "tier": 2.0},
     ]
 
-    columns = read(profile, rows)
+    columns = read(profile, rows, as_bytes=as_bytes)
 
     assert_same(
         columns,
@@ -132,12 +141,13 @@ def test_a_value_pyarrow_refuses_sends_its_chunk_row_by_row(profile, odd_row, x,
     )
 
 
+@pytest.mark.parametrize("as_bytes", [False, True])
 @pytest.mark.parametrize("not_features", ["null", "5", '"text"', "[1.0, 2.0]"])
-def test_rows_whose_inputs_are_not_an_object_are_skipped(profile, not_features):
+def test_rows_whose_inputs_are_not_an_object_are_skipped(profile, not_features, as_bytes):
     # ``null`` first matters: pyarrow 26 crashes the process on a block that starts with it.
     rows = [not_features, {"x": 0.5, "plan": "pro", "tier": 1.0}, not_features]
 
-    columns = read(profile, rows)
+    columns = read(profile, rows, as_bytes=as_bytes)
 
     assert_same(
         columns,
