@@ -27,6 +27,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
@@ -44,7 +45,7 @@ from workload import (
 
 from predledger import Ledger
 from predledger.ids import micros_to_datetime, new_id
-from predledger.ingest.tables import PREDICTIONS, Row, TimestampFormat
+from predledger.ingest.tables import PREDICTIONS, batch_columns
 from predledger.predictions.models import Prediction
 from predledger.store.dialect import postgres_timestamp, sqlite_timestamp
 
@@ -133,9 +134,14 @@ def run_naive(engine: Engine, name: str, pool: list[PredictionInput], rows: int)
 # -- limit --------------------------------------------------------------------------------
 
 
-def ledger_rows(pool: list[PredictionInput], rows: int, timestamp: TimestampFormat) -> list[Row]:
+Row = tuple[Any, ...]
+
+
+def ledger_rows(
+    pool: list[PredictionInput], rows: int, timestamp: Callable[[int], str]
+) -> list[Row]:
     """The rows the ledger's writer inserts, in ``PREDICTIONS.columns`` order, built ahead."""
-    built = []
+    records = []
     size = len(pool)
     for i in range(rows):
         p = pool[i % size]
@@ -153,8 +159,17 @@ def ledger_rows(pool: list[PredictionInput], rows: int, timestamp: TimestampForm
             "probability": p.probability,
             "latency_ms": p.latency_ms,
         }
-        built.append(PREDICTIONS.row(record, timestamp))
-    return built
+        records.append(record)
+    batch = batch_columns(PREDICTIONS, records)
+    columns = []
+    for field, values in zip(PREDICTIONS.fields, batch.values, strict=True):
+        if values is None:
+            columns.append([field.default] * rows)
+        elif field.kind == "time":
+            columns.append([timestamp(v) for v in values])
+        else:
+            columns.append(values)
+    return list(zip(*columns, strict=True))
 
 
 def _copy_field(value: object) -> str:

@@ -61,6 +61,43 @@ def test_each_field_is_stored_as_logged(database_url: str, journal_dir: Path) ->
     assert bool(second["cache_hit"]) is False
 
 
+AWKWARD = "tab\there, line\nbreak\r, back\\slash, \\N, \u00e9\u4e2d"
+
+
+def test_awkward_text_and_numbers_survive_the_bulk_formats(
+    database_url: str, journal_dir: Path
+) -> None:
+    text_fields = (
+        "label", "request_id", "batch_id", "session_id", "dataset_id", "error_message",
+        "client_ip", "user_agent", "input_hash",
+    )  # fmt: skip
+    numbers = {"value": 1.5e22, "interval_low": -1e-07, "interval_high": 123456789.125}
+    with Ledger(database_url, journal_dir=journal_dir) as ledger:
+        awkward_id = ledger.log(
+            model=AWKWARD[:50], version="v\\t1", inputs={AWKWARD: [AWKWARD, 1e-07]},
+            probabilities={AWKWARD: 1e-07}, probability=1e-07, latency_ms=2.5e-05,
+            confidence_level=0.1, feature_names=[AWKWARD], status="error",
+            **dict.fromkeys(text_fields, AWKWARD[:60]), **numbers,
+        )  # fmt: skip
+        plain_id = ledger.log(model="plain", version="1")  # the same batch, most fields absent
+        assert ledger.flush(30)
+
+    rows = {str(r["id"]): r for r in query(database_url, "SELECT * FROM predictions")}
+    awkward, plain = rows[awkward_id], rows[plain_id]
+    assert (awkward["model_name"], awkward["model_version"]) == (AWKWARD[:50], "v\\t1")
+    assert {field: awkward[field] for field in text_fields} == dict.fromkeys(
+        text_fields, AWKWARD[:60]
+    )
+    assert _json(awkward["inputs"]) == {AWKWARD: [AWKWARD, 1e-07]}
+    assert _json(awkward["probabilities"]) == {AWKWARD: 1e-07}
+    assert _json(awkward["feature_names"]) == [AWKWARD]
+    assert (awkward["score"], awkward["latency_ms"]) == (1e-07, 2.5e-05)
+    assert {name: awkward[name] for name in numbers} == numbers
+    assert (awkward["status"], plain["status"]) == ("error", "success")
+    assert plain["inputs"] is None
+    assert all(plain[field] is None for field in (*text_fields, *numbers, "score"))
+
+
 def test_many_records_are_stored_once_and_rollups_equal_group_by(
     database_url: str, journal_dir: Path
 ) -> None:

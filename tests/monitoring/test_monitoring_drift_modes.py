@@ -59,6 +59,42 @@ def test_exact_mode_statistics_equal_scipy(store, open_ledger):
     assert by_name["c"].threshold == 0.1
 
 
+def test_exact_mode_reads_odd_inputs_as_ingest_counts_them(store, open_ledger):
+    rng = np.random.default_rng(12)
+    reference = _small_reference(rng)
+    register_model_version(store, name="m", version="1", reference=reference, stage="production")
+    values = rng.normal(0.3, 1.0, 200)
+    rows = [{"x": float(v), "c": "a", "extra": {"nested": [1, 2]}} for v in values]
+    rows += [
+        {"c": "b"},  # x missing
+        {"x": None, "c": None},
+        {"x": "not a number", "c": 3},  # 3 is matched as "3": "__other__"
+        {"x": "2.5", "c": "c"},  # a number written as text counts as the number
+        {"x": [1.0], "c": ["a"]},  # nested values: missing, "__other__"
+        {"x": True, "c": "zzz"},
+    ]
+    ledger = open_ledger()
+    log_traffic(ledger, "m", "1", rows)
+    ledger.log(model="m", version="1", inputs=[1.5, "b"], feature_names=["x", "c"])
+    ledger.log(model="m", version="1", inputs="a text, not features")
+    assert ledger.flush(timeout=60)
+
+    exact = run_drift_report(store, model="m", mode="exact", hours=2)
+    histogram = run_drift_report(store, model="m", mode="histogram", hours=2)
+
+    assert exact.current_size == histogram.current_size == 207
+    with store.transaction() as session:
+        exact_charts = get_drift_report(session, exact.id).features
+        histogram_charts = get_drift_report(session, histogram.id).features
+    for by_exact, by_histogram in zip(exact_charts, histogram_charts, strict=True):
+        assert by_exact.chart.current == by_histogram.chart.current, by_exact.feature
+        assert by_exact.current_missing == by_histogram.current_missing, by_exact.feature
+    x = {f.feature: f for f in exact.features}["x"]
+    assert (x.current_size, x.current_missing) == (203, 4)
+    ks = stats.ks_2samp(reference["x"].to_numpy(), [*values, 2.5, 1.0, 1.5])
+    assert x.statistic == pytest.approx(ks.statistic, rel=1e-12)
+
+
 def _mixed_traffic(rows, *, seed, shifted):
     rng = np.random.default_rng(seed)
     income = rng.normal(65.0 if shifted else 50.0, 10.0, rows)

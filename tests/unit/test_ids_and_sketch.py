@@ -6,9 +6,17 @@ import time
 import uuid
 
 import numpy as np
+import pytest
 
 from predledger.ids import id_created_at, id_timestamp_micros, new_id
-from predledger.predictions.sketch import latency_bucket, percentile
+from predledger.predictions.sketch import (
+    GAMMA,
+    MAX_BUCKET,
+    MIN_MS,
+    latency_bucket,
+    latency_buckets,
+    percentile,
+)
 
 
 def test_ids_are_version_7_and_carry_their_creation_time() -> None:
@@ -42,3 +50,21 @@ def test_sketch_percentiles_are_within_five_percent() -> None:
         exact = float(np.percentile(latencies, q))
         assert abs(estimate - exact) / exact < 0.05
     assert percentile([], 50) is None
+
+
+def test_bucketing_many_latencies_at_once_gives_the_scalar_buckets() -> None:
+    rng = np.random.default_rng(2)
+    edges = [MIN_MS * GAMMA**k for k in range(MAX_BUCKET + 20)]
+    near_edges = [np.nextafter(e, d) for e in edges for d in (0.0, np.inf)]
+    latencies = [*rng.lognormal(1.0, 2.0, 20_000), *edges, *near_edges, 0.0, -3.0, MIN_MS, 1e300]
+
+    many = latency_buckets(np.asarray(latencies, dtype=np.float64))
+
+    assert many.tolist() == [latency_bucket(float(v)) for v in latencies]
+
+
+def test_bucketing_refuses_what_the_scalar_function_refuses() -> None:
+    with pytest.raises(ValueError, match="NaN"):
+        latency_buckets(np.asarray([1.0, float("nan")]))
+    with pytest.raises(OverflowError):
+        latency_buckets(np.asarray([float("inf")]))

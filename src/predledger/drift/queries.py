@@ -6,27 +6,26 @@ predictions; ``window_columns`` reads the raw rows (exact mode), in chunks.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-from operator import itemgetter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import orjson
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from predledger.drift.binning import BinCounts
-from predledger.drift.ingest_hook import FeatureBins, as_floats
+from predledger.drift.input_columns import InputColumns
 from predledger.drift.models import MISSING_BIN, DriftReport, FeatureHistogram
 from predledger.drift.profile import ReferenceProfile
 from predledger.drift.schemas import DriftReportPublic, FeatureDriftPublic
 from predledger.errors import NotFoundError
-from predledger.predictions.models import Prediction
+from predledger.store.dialect import dialect_for
 
 H = FeatureHistogram
 EXACT_CHUNK_ROWS = 20_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def histogram_window(
@@ -87,70 +86,50 @@ def window_columns(
 
     Numeric features come back as float arrays (NaN for missing or unusable values).
     Categorical features come back as their counts on the profile's categories, counted as
-    ingest counts them: with no raw reference, every categorical test compares the profile's
-    counts with these, so the raw values are not kept.
+    ingest counts them (see ``InputColumns``).
 
     Returns:
         The columns by feature name, and the number of rows read.
     """
-    query = select(cast(Prediction.inputs, Text), cast(Prediction.feature_names, Text)).where(
-        Prediction.model_name == model,
-        Prediction.model_version == version,
-        Prediction.created_at >= start,
-        Prediction.created_at < end,
-        Prediction.inputs.is_not(None),
-    )
-    names = profile.names
-    bins = [FeatureBins.of(feature) for feature in profile.features]
-    numbers: dict[str, list[npt.NDArray[np.float64]]] = {name: [] for name in names}
-    counts = {f.name: BinCounts(np.zeros(f.n_bins, dtype=np.int64), 0) for f in profile.features}
-    rows = 0
-    # Core rather than ORM execution, streamed in chunks: a window may hold millions of rows.
-    connection = session.connection().execution_options(yield_per=EXACT_CHUNK_ROWS)
-    for chunk in connection.execute(query).partitions():
-        values = chunk_values(chunk, names)
-        rows += len(values[0]) if names else 0
-        for feature, column in zip(bins, values, strict=True):
-            if feature.kind == "numeric":
-                numbers[feature.name].append(as_floats(column))
-            else:
-                seen, total = feature.count(column), counts[feature.name]
-                counts[feature.name] = BinCounts(
-                    total.counts + seen.counts, total.missing + seen.missing
-                )
-    columns: dict[str, npt.NDArray[Any] | BinCounts] = {
-        f.name: np.concatenate(numbers[f.name]) if numbers[f.name] else np.empty(0)
-        for f in bins
-        if f.kind == "numeric"
-    }
-    columns.update({f.name: counts[f.name] for f in bins if f.kind != "numeric"})
-    return columns, rows
+    columns = InputColumns(profile.features)
+    for chunk in _window_inputs(session, model=model, version=version, start=start, end=end):
+        columns.add(chunk)
+    return columns.columns(), columns.rows
 
 
-def chunk_values(chunk: Sequence[Any], names: Sequence[str]) -> list[list[Any]]:
-    """One list per feature of the values in a chunk of ``(inputs, feature_names)`` texts.
+def _window_inputs(
+    session: Session, *, model: str, version: str, start: datetime, end: datetime
+) -> Iterator[list[tuple[Any, Any]]]:
+    """The ``(inputs, feature_names)`` texts of the window's rows, in chunks.
 
-    Rows whose inputs are not a mapping of features (nor a list with matching names) are
-    skipped; a feature a row lacks is ``None``.
+    Read with the driver's own cursor, in the session's transaction: for a window of a
+    million rows, SQLAlchemy's rows cost more than parsing their JSON does.
     """
-    records: list[dict[str, Any]] = []
-    for inputs_text, names_text in chunk:
-        inputs = orjson.loads(inputs_text) if inputs_text else None
-        if isinstance(inputs, list) and names_text:
-            given = orjson.loads(names_text)
-            inputs = dict(zip(given, inputs, strict=False)) if len(given) == len(inputs) else None
-        if isinstance(inputs, dict):
-            records.append(inputs)
-    if not names:
-        return []
-    pick = itemgetter(*names)
-    try:  # the common case: every row has every feature, picked in C
-        picked = [pick(record) for record in records]
-    except KeyError:
-        picked = [tuple(record.get(name) for name in names) for record in records]
-    if len(names) == 1:
-        return [list(picked)]
-    return [list(column) for column in zip(*picked, strict=True)] if picked else [[] for _ in names]
+    dialect = dialect_for(session.get_bind().dialect.name)
+    raw: Any = session.connection().connection.driver_connection
+    # SQLite hands a BLOB over as bytes: no decoding to str, nor encoding back to parse it.
+    inputs = "CAST(inputs AS BLOB)" if dialect.name == "sqlite" else "CAST(inputs AS TEXT)"
+    mark = dialect.placeholders(1)
+    sql = (
+        f"SELECT {inputs}, CAST(feature_names AS TEXT) FROM predictions"
+        f" WHERE model_name = {mark} AND model_version = {mark}"
+        f" AND created_at >= {mark} AND created_at < {mark} AND inputs IS NOT NULL"
+    )
+    params = (model, version, dialect.timestamp_param(_micros(start)),
+              dialect.timestamp_param(_micros(end)))  # fmt: skip
+    # psycopg holds a whole result in memory unless the cursor is a named, server-side one.
+    named = dialect.name == "postgresql"
+    cursor = raw.cursor(name="predledger_window_inputs") if named else raw.cursor()
+    try:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(EXACT_CHUNK_ROWS):
+            yield chunk
+    finally:
+        cursor.close()
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
 def to_public(row: DriftReport, *, charts: bool = True) -> DriftReportPublic:

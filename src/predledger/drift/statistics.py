@@ -103,7 +103,37 @@ def wasserstein_normed(
     ref = _sample(reference, "reference")
     cur = _sample(current, "current")
     std = float(np.std(ref)) if reference_std is None else reference_std
-    return float(stats.wasserstein_distance(ref, cur)) / max(std, STD_FLOOR)
+    return wasserstein_distance(ref, cur) / max(std, STD_FLOOR)
+
+
+def wasserstein_distance(u: FloatArray, v: FloatArray) -> float:
+    """Wasserstein-1 distance between two samples: SciPy's, at a fraction of its cost.
+
+    The same sum as SciPy's ``wasserstein_distance``, term for term: ``|U - V|`` times the
+    gap between successive merged values, where ``U`` and ``V`` are the samples' empirical
+    CDFs. SciPy sorts each sample with ``argsort``, merge-sorts both together and looks
+    every merged value up in both; here each sample is sorted once (NumPy's SIMD sort), the
+    smaller one is inserted into the larger one, and the counts come from where it went:
+    wherever the next merged value is larger, the values at or below this one are exactly
+    the first ``i + 1``, so the larger sample's count is ``i + 1`` minus the smaller's.
+    Where the next value is equal, the gap is zero and so is the term, whatever the counts.
+
+    Args:
+        u: finite values of one sample.
+        v: finite values of the other.
+
+    Returns:
+        The distance.
+    """
+    small, large = (np.sort(u), np.sort(v)) if u.size <= v.size else (np.sort(v), np.sort(u))
+    at = np.searchsorted(large, small)
+    merged = np.insert(large, at, small)
+    from_small = np.zeros(merged.size, dtype=bool)
+    from_small[at + np.arange(small.size)] = True
+    in_small = np.cumsum(from_small[:-1])
+    in_large = np.arange(1, merged.size) - in_small
+    gaps = np.diff(merged)
+    return float(np.dot(np.abs(in_small / small.size - in_large / large.size), gaps))
 
 
 def jensen_shannon(ref_counts: npt.ArrayLike, cur_counts: npt.ArrayLike) -> float:

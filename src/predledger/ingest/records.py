@@ -5,9 +5,12 @@ in microseconds, also carried by its UUIDv7 ``id``). Absent optional fields are 
 
 As a line (journal, stream entry), a record is its fields as compact JSON, then, when it
 has inputs, a 0x1E byte and the inputs' JSON, then a newline. Compact JSON never holds a
-raw control byte, so both separators are unambiguous. Read back, ``inputs`` is the JSON
-text itself (``JsonText``): the writer stores it as it is, without parsing the features
-into Python objects and serialising them again.
+raw control byte, so both separators are unambiguous. Once encoded, and when read back,
+a record's ``inputs`` are that JSON as ``bytes``: the writer stores it as it is, without
+parsing the features into Python objects and serialising them again. ``bytes`` is never
+a logged value (``log()`` refuses it), so it can only mean encoded inputs; and unlike a
+``str`` subclass it is not tracked by the garbage collector, so a batch of thousands of
+records adds nothing for it to traverse.
 """
 
 from __future__ import annotations
@@ -23,14 +26,8 @@ INPUTS_SEPARATOR: Final = b"\x1e"
 _JSON_OPTIONS: Final = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
-class JsonText(str):
-    """JSON text, marked so writers store it as it is."""
-
-    __slots__ = ()
-
-
 def encode_line(record: dict[str, Any]) -> bytes:
-    """One record as a line; its ``inputs`` are left in the record as ``JsonText``.
+    """One record as a line; its ``inputs`` are left in the record as their JSON ``bytes``.
 
     Raises:
         TypeError: a value cannot be encoded as JSON.
@@ -39,15 +36,12 @@ def encode_line(record: dict[str, Any]) -> bytes:
     if inputs is None:
         return orjson.dumps(record, option=_JSON_OPTIONS | orjson.OPT_APPEND_NEWLINE)
     try:
-        if type(inputs) is JsonText:
-            raw = inputs.encode()
-        else:
-            raw = orjson.dumps(inputs, option=_JSON_OPTIONS)
+        raw = inputs if type(inputs) is bytes else orjson.dumps(inputs, option=_JSON_OPTIONS)
         fields = orjson.dumps(record, option=_JSON_OPTIONS)
     except TypeError:
         record["inputs"] = inputs
         raise
-    record["inputs"] = inputs if type(inputs) is JsonText else JsonText(raw, "utf-8")
+    record["inputs"] = raw
     return b"".join((fields, INPUTS_SEPARATOR, raw, b"\n"))
 
 
@@ -57,6 +51,8 @@ def decode_lines(data: bytes) -> tuple[list[dict[str, Any]], int]:
     if not body:
         return [], 0
     lines = body.split(b"\n")
+    if not _is_utf8(body):
+        return _decode_line_by_line(lines)
     fields: list[bytes] = []
     inputs: list[bytes | None] = []
     for line in lines:
@@ -67,15 +63,25 @@ def decode_lines(data: bytes) -> tuple[list[dict[str, Any]], int]:
         parsed = orjson.loads(b"[" + b",".join(fields) + b"]")
     except orjson.JSONDecodeError:
         return _decode_line_by_line(lines)
-    if not all(type(r) is dict and "id" in r and "k" in r for r in parsed) or b"" in inputs:
+    if len(parsed) != len(lines) or b"" in inputs:
         return _decode_line_by_line(lines)
-    try:
-        for record, text in zip(parsed, inputs, strict=True):
-            if text is not None:
-                record["inputs"] = JsonText(text, "utf-8")
-    except UnicodeDecodeError:
+    if not all(type(r) is dict and "id" in r and "k" in r for r in parsed):
         return _decode_line_by_line(lines)
+    for record, encoded in zip(parsed, inputs, strict=True):
+        if encoded is not None:
+            record["inputs"] = encoded
     return parsed, 0
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is valid UTF-8 (checked once per chunk, not per line)."""
+    if data.isascii():
+        return True
+    try:
+        data.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _decode_line_by_line(lines: list[bytes]) -> tuple[list[dict[str, Any]], int]:
@@ -87,31 +93,31 @@ def _decode_line_by_line(lines: list[bytes]) -> tuple[list[dict[str, Any]], int]
         head, separator, raw = line.partition(INPUTS_SEPARATOR)
         try:
             record = orjson.loads(head)
-            text = raw.decode() if separator else None
-        except (orjson.JSONDecodeError, UnicodeDecodeError):
+        except orjson.JSONDecodeError:
             corrupt += 1
             continue
-        if type(record) is dict and "id" in record and "k" in record and text != "":
-            if text is not None:
-                record["inputs"] = JsonText(text)
-            records.append(record)
-        else:
+        is_record = type(record) is dict and "id" in record and "k" in record
+        if not is_record or (separator and not raw) or not _is_utf8(raw):
             corrupt += 1
+            continue
+        if separator:
+            record["inputs"] = raw
+        records.append(record)
     return records, corrupt
 
 
 def plain_record(record: dict[str, Any]) -> dict[str, Any]:
     """The record with its inputs parsed again: for people reading it (``rejected.jsonl``)."""
     inputs = record.get("inputs")
-    if type(inputs) is not JsonText:
+    if type(inputs) is not bytes:
         return record
-    return {**record, "inputs": orjson.loads(inputs.encode())}
+    return {**record, "inputs": orjson.loads(inputs)}
 
 
 def parsed_inputs(record: dict[str, Any]) -> Any:
-    """A record's inputs as Python values (parsed when they are ``JsonText``)."""
+    """A record's inputs as Python values (parsed when they are encoded JSON ``bytes``)."""
     inputs = record.get("inputs")
-    return orjson.loads(inputs.encode()) if type(inputs) is JsonText else inputs
+    return orjson.loads(inputs) if type(inputs) is bytes else inputs
 
 
 KIND_PREDICTION: Final = "p"

@@ -1,15 +1,19 @@
-"""How each kind of record becomes a row: the columns, in order, and their values.
+"""How each kind of record becomes rows: the columns, in order, and where their values come from.
 
-Values come out as plain Python (``str``, ``float``, ``int``, ``bool``, ``None``) with
-timestamps as microseconds since the epoch; each bulk writer turns them into its
-database's wire format in one pass.
+A batch is read column by column (``BatchColumns``): one list of values per column, taken
+from every record in one pass of C-level code (``map(itemgetter(...))``), rather than one
+tuple per record built by a Python function. Values come out as plain Python (``str``,
+``float``, ``int``, ``bool``, ``None``; JSON columns as JSON text) with timestamps as
+microseconds since the epoch; each bulk writer turns whole columns into its database's
+wire format.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from operator import itemgetter
+from typing import Any, Final, Literal
 
 import orjson
 
@@ -18,69 +22,27 @@ from predledger.ingest.records import (
     KIND_PREDICTION,
     KIND_REQUEST,
     KIND_SYSTEM_METRIC,
-    JsonText,
 )
 
-Row = tuple[Any, ...]
-# Turns microseconds since the epoch into what the backend's bulk insert wants.
-TimestampFormat = Callable[[int], Any]
-_JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+# text: str as given; number: int or float; json: JSON text (str) of the value, or of the
+# encoded JSON bytes a record's inputs are; time: microseconds since the epoch; flag: bool.
+FieldKind = Literal["text", "number", "json", "time", "flag"]
+# One column of a batch: its values in record order, or ``None`` when no record of the
+# batch has the field (every row then holds the field's default).
+Column = list[Any] | None
+_JSON_OPTIONS: Final = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+_BYTES: Final = frozenset({bytes})
 
 
-def _json(value: Any) -> str | None:
-    return None if value is None else orjson.dumps(value, option=_JSON_OPTIONS).decode()
+@dataclass(frozen=True)
+class Field:
+    """One table column and the record field it is filled from."""
 
-
-class Timestamp(int):
-    """Microseconds since the epoch, marked so writers format it as a timestamp."""
-
-    __slots__ = ()
-
-
-def _prediction_row(r: dict[str, Any], ts: TimestampFormat) -> Row:
-    inputs = r.get("inputs")
-    if inputs is not None and type(inputs) is not JsonText:
-        inputs = JsonText(_json(inputs))
-    return (
-        r["id"], ts(r["ts"]), r["model"], r["version"], r["prediction_type"],
-        r.get("request_id"), r.get("batch_id"), r.get("session_id"), r.get("dataset_id"),
-        inputs,
-        None if r.get("feature_names") is None else JsonText(_json(r["feature_names"])),
-        r.get("input_hash"), r.get("label"), r.get("probability"),
-        None if r.get("probabilities") is None else JsonText(_json(r["probabilities"])),
-        r.get("value"), r.get("interval_low"), r.get("interval_high"),
-        r.get("confidence_level"), r.get("latency_ms"), r.get("status", "success"),
-        r.get("error_message"), bool(r.get("cache_hit", False)), r.get("client_ip"),
-        r.get("user_agent"),
-    )  # fmt: skip
-
-
-def _request_row(r: dict[str, Any], ts: TimestampFormat) -> Row:
-    return (
-        r["id"], ts(r["ts"]), r["endpoint"], r["method"], r["status_code"],
-        r["response_time_ms"], r.get("client_ip"), r.get("user_agent"), r.get("request_size"),
-        r.get("response_size"), r.get("cpu_percent"), r.get("memory_mb"), r.get("error"),
-        r.get("session_id"),
-    )  # fmt: skip
-
-
-def _system_metric_row(r: dict[str, Any], ts: TimestampFormat) -> Row:
-    labels = r.get("labels")
-    return (
-        r["id"], ts(r["ts"]), r["name"], r["value"],
-        None if labels is None else JsonText(_json(labels)),
-    )  # fmt: skip
-
-
-def _performance_metric_row(r: dict[str, Any], ts: TimestampFormat) -> Row:
-    labels = r.get("labels")
-    start, end = r.get("window_start"), r.get("window_end")
-    return (
-        r["id"], ts(r["ts"]), r["model"], r["version"], r["name"], r["value"],
-        r.get("metric_kind", "realized"), r.get("stage"),
-        None if start is None else ts(start), None if end is None else ts(end),
-        r.get("dataset_version"), None if labels is None else JsonText(_json(labels)),
-    )  # fmt: skip
+    column: str
+    key: str
+    kind: FieldKind = "text"
+    required: bool = False
+    default: Any = None
 
 
 @dataclass(frozen=True)
@@ -89,47 +51,160 @@ class TableSpec:
 
     kind: str
     table: str
-    columns: tuple[str, ...]
-    row: Callable[[dict[str, Any], TimestampFormat], Row]
+    fields: tuple[Field, ...]
+
+    @cached_property
+    def columns(self) -> tuple[str, ...]:
+        """The table's column names, in the order of ``fields``."""
+        return tuple(f.column for f in self.fields)
+
+
+@dataclass(frozen=True)
+class BatchColumns:
+    """A batch of one kind's records, read column by column."""
+
+    spec: TableSpec
+    count: int
+    values: list[Column]
+
+    def of(self, key: str) -> Column:
+        """The column filled from the record field ``key``."""
+        for field, column in zip(self.spec.fields, self.values, strict=True):
+            if field.key == key:
+                return column
+        raise KeyError(key)
+
+    def filled(self, key: str) -> list[Any]:
+        """The values of field ``key``, with its default repeated when no record has it."""
+        column = self.of(key)
+        if column is not None:
+            return column
+        default = next(f.default for f in self.spec.fields if f.key == key)
+        return [default] * self.count
+
+
+def batch_columns(spec: TableSpec, records: list[dict[str, Any]]) -> BatchColumns:
+    """Read records of ``spec.kind`` column by column.
+
+    Raises:
+        KeyError: a record lacks a required field.
+    """
+    given = set().union(*records)
+    values = [
+        _field_values(field, records) if field.required or field.key in given else None
+        for field in spec.fields
+    ]
+    return BatchColumns(spec, len(records), values)
+
+
+def _field_values(field: Field, records: list[dict[str, Any]]) -> list[Any]:
+    try:
+        values = list(map(itemgetter(field.key), records))
+    except KeyError:
+        if field.required:
+            raise
+        values = [r.get(field.key, field.default) for r in records]
+    if field.kind == "json":
+        values = _json_texts(values)
+    elif field.kind == "flag":
+        values = list(map(bool, values))
+    return values
+
+
+def _json_texts(values: list[Any]) -> list[str | None]:
+    if _BYTES.issuperset(map(type, values)):  # inputs of encoded records, each record's given
+        return list(map(bytes.decode, values))
+    return [_json_text(v) for v in values]
+
+
+def _json_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if type(value) is bytes:
+        return value.decode()
+    return orjson.dumps(value, option=_JSON_OPTIONS).decode()
 
 
 PREDICTIONS = TableSpec(
     KIND_PREDICTION,
     "predictions",
     (
-        "id", "created_at", "model_name", "model_version", "prediction_type", "request_id",
-        "batch_id", "session_id", "dataset_id", "inputs", "feature_names", "input_hash",
-        "label", "score", "probabilities", "value", "interval_low", "interval_high",
-        "confidence_level", "latency_ms", "status", "error_message", "cache_hit",
-        "client_ip", "user_agent",
+        Field("id", "id", required=True),
+        Field("created_at", "ts", "time", required=True),
+        Field("model_name", "model", required=True),
+        Field("model_version", "version", required=True),
+        Field("prediction_type", "prediction_type", required=True),
+        Field("request_id", "request_id"),
+        Field("batch_id", "batch_id"),
+        Field("session_id", "session_id"),
+        Field("dataset_id", "dataset_id"),
+        Field("inputs", "inputs", "json"),
+        Field("feature_names", "feature_names", "json"),
+        Field("input_hash", "input_hash"),
+        Field("label", "label"),
+        Field("score", "probability", "number"),
+        Field("probabilities", "probabilities", "json"),
+        Field("value", "value", "number"),
+        Field("interval_low", "interval_low", "number"),
+        Field("interval_high", "interval_high", "number"),
+        Field("confidence_level", "confidence_level", "number"),
+        Field("latency_ms", "latency_ms", "number"),
+        Field("status", "status", default="success"),
+        Field("error_message", "error_message"),
+        Field("cache_hit", "cache_hit", "flag", default=False),
+        Field("client_ip", "client_ip"),
+        Field("user_agent", "user_agent"),
     ),
-    _prediction_row,
-)  # fmt: skip
+)
 API_REQUESTS = TableSpec(
     KIND_REQUEST,
     "api_requests",
     (
-        "id", "created_at", "endpoint", "method", "status_code", "response_time_ms",
-        "client_ip", "user_agent", "request_size", "response_size", "cpu_percent",
-        "memory_mb", "error", "session_id",
+        Field("id", "id", required=True),
+        Field("created_at", "ts", "time", required=True),
+        Field("endpoint", "endpoint", required=True),
+        Field("method", "method", required=True),
+        Field("status_code", "status_code", "number", required=True),
+        Field("response_time_ms", "response_time_ms", "number", required=True),
+        Field("client_ip", "client_ip"),
+        Field("user_agent", "user_agent"),
+        Field("request_size", "request_size", "number"),
+        Field("response_size", "response_size", "number"),
+        Field("cpu_percent", "cpu_percent", "number"),
+        Field("memory_mb", "memory_mb", "number"),
+        Field("error", "error"),
+        Field("session_id", "session_id"),
     ),
-    _request_row,
-)  # fmt: skip
+)
 SYSTEM_METRICS = TableSpec(
     KIND_SYSTEM_METRIC,
     "system_metrics",
-    ("id", "created_at", "name", "value", "labels"),
-    _system_metric_row,
+    (
+        Field("id", "id", required=True),
+        Field("created_at", "ts", "time", required=True),
+        Field("name", "name", required=True),
+        Field("value", "value", "number", required=True),
+        Field("labels", "labels", "json"),
+    ),
 )
 PERFORMANCE_METRICS = TableSpec(
     KIND_PERFORMANCE_METRIC,
     "performance_metrics",
     (
-        "id", "created_at", "model_name", "model_version", "metric_name", "value", "kind",
-        "stage", "window_start", "window_end", "dataset_version", "labels",
+        Field("id", "id", required=True),
+        Field("created_at", "ts", "time", required=True),
+        Field("model_name", "model", required=True),
+        Field("model_version", "version", required=True),
+        Field("metric_name", "name", required=True),
+        Field("value", "value", "number", required=True),
+        Field("kind", "metric_kind", default="realized"),
+        Field("stage", "stage"),
+        Field("window_start", "window_start", "time"),
+        Field("window_end", "window_end", "time"),
+        Field("dataset_version", "dataset_version"),
+        Field("labels", "labels", "json"),
     ),
-    _performance_metric_row,
-)  # fmt: skip
+)
 
 TABLES: dict[str, TableSpec] = {
     spec.kind: spec for spec in (PREDICTIONS, API_REQUESTS, SYSTEM_METRICS, PERFORMANCE_METRICS)

@@ -6,10 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from itertools import chain
+from typing import Any, Final
 
 _EPOCH_NAIVE = datetime(1970, 1, 1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SECOND: Final = 1_000_000
+_INTS: Final = frozenset({int})
 
 
 @lru_cache(maxsize=4096)
@@ -19,14 +22,45 @@ def _second_text(seconds: int) -> str:
 
 def sqlite_timestamp(micros: int) -> str:
     """The text SQLAlchemy's SQLite DateTime type writes for a UTC instant."""
-    seconds, fraction = divmod(micros, 1_000_000)
-    return f"{_second_text(seconds)}.{fraction:06d}"
+    return _timestamp_text(micros, "")
 
 
 def postgres_timestamp(micros: int) -> str:
     """A ``timestamptz`` literal for COPY."""
-    seconds, fraction = divmod(micros, 1_000_000)
-    return f"{_second_text(seconds)}.{fraction:06d}+00"
+    return _timestamp_text(micros, "+00")
+
+
+def sqlite_timestamps(micros: list[int | None]) -> list[str | None]:
+    """``sqlite_timestamp`` of many instants at once; ``None`` stays ``None``."""
+    return _timestamp_texts(micros, "")
+
+
+def postgres_timestamps(micros: list[int | None]) -> list[str | None]:
+    """``postgres_timestamp`` of many instants at once; ``None`` stays ``None``."""
+    return _timestamp_texts(micros, "+00")
+
+
+def _timestamp_text(micros: int, suffix: str) -> str:
+    seconds, fraction = divmod(micros, _SECOND)
+    return f"{_second_text(seconds)}.{fraction:06d}{suffix}"
+
+
+def _timestamp_texts(micros: list[int | None], suffix: str) -> list[str | None]:
+    if not _past_first_second(micros):
+        return [None if m is None else _timestamp_text(m, suffix) for m in micros]
+    whole: list[int] = micros  # type: ignore[assignment]  # ints only, checked above
+    # A batch spans a few seconds: each second's text is made once, and an instant's
+    # microseconds are the last six digits of its decimal text (it is past 1970-01-01
+    # 00:00:01), cheaper to take than divmod and a format.
+    heads = {s: f"{_second_text(s)}." for s in {m // _SECOND for m in whole}}
+    if suffix:
+        return [f"{heads[m // _SECOND]}{str(m)[-6:]}{suffix}" for m in whole]
+    return [heads[m // _SECOND] + str(m)[-6:] for m in whole]
+
+
+def _past_first_second(micros: list[Any]) -> bool:
+    """Whether every value is an ``int`` (no ``None``) from 1970-01-01 00:00:01 on."""
+    return bool(micros) and _INTS.issuperset(map(type, micros)) and min(micros) >= _SECOND
 
 
 def aware_timestamp(micros: int) -> datetime:
@@ -51,11 +85,24 @@ class RowsStatement:
 
     def execute(self, cursor: Any, rows: Sequence[Sequence[Any]]) -> None:
         """Insert ``rows`` (tuples of ``width`` values) in as few statements as the driver takes."""
-        per_statement = max(1, self.max_parameters // self.width)
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            values = ", ".join([self.row] * len(chunk))
-            cursor.execute(f"{self.head} {values} {self.tail}", [v for r in chunk for v in r])
+        self._execute_values(cursor, list(chain.from_iterable(rows)))
+
+    def execute_columns(self, cursor: Any, columns: Sequence[list[Any] | None], count: int) -> None:
+        """Insert ``count`` rows given column by column; a ``None`` column is all NULL."""
+        width = self.width
+        values: list[Any] = [None] * (count * width)
+        for i, column in enumerate(columns):
+            if column is not None:
+                values[i::width] = column  # each column's values in place, in one C-level step
+        self._execute_values(cursor, values)
+
+    def _execute_values(self, cursor: Any, values: list[Any]) -> None:
+        """Run the statement over ``values``, the rows' values one row after another."""
+        per_statement = max(1, self.max_parameters // self.width) * self.width
+        for start in range(0, len(values), per_statement):
+            chunk = values[start : start + per_statement]
+            rows = ", ".join([self.row] * (len(chunk) // self.width))
+            cursor.execute(f"{self.head} {rows} {self.tail}", chunk)
 
 
 class Dialect:

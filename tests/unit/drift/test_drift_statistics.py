@@ -24,6 +24,7 @@ from predledger.drift import (
     psi,
     wasserstein_normed,
 )
+from predledger.drift.statistics import wasserstein_distance
 from predledger.errors import ConfigurationError, InvalidRecordError
 
 TOL = 1e-9
@@ -84,6 +85,18 @@ def test_wasserstein_normed_equals_scipy_over_reference_std(shift: float) -> Non
     expected = stats.wasserstein_distance(ref, cur) / np.std(ref)
 
     assert wasserstein_normed(ref, cur) == pytest.approx(expected, abs=TOL)
+
+
+@pytest.mark.parametrize(("n", "m"), [(1, 1), (1000, 100_000), (100_000, 1000), (3, 2000)])
+@pytest.mark.parametrize("ties", [False, True])
+def test_wasserstein_distance_equals_scipy(n: int, m: int, ties: bool) -> None:
+    ref, cur = normal(5, n, std=3.0), normal(6, m, mean=0.4, std=3.0)
+    if ties:  # values shared within and across the samples, and zeros of both signs
+        ref, cur = np.round(ref), np.round(cur)
+        ref[::2], cur[::3] = 0.0, -0.0
+    expected = stats.wasserstein_distance(ref, cur)
+
+    assert wasserstein_distance(ref, cur) == pytest.approx(expected, rel=1e-12, abs=1e-15)
 
 
 def test_wasserstein_normed_floors_a_constant_reference_std() -> None:
