@@ -22,7 +22,7 @@ from typing import Any, Final
 import orjson
 
 from predledger.errors import ConfigurationError
-from predledger.ingest.records import KIND_PREDICTION, KIND_REQUEST, JsonText
+from predledger.ingest.records import KIND_PREDICTION, KIND_REQUEST
 from predledger.store.dialect import aware_timestamp
 
 PREDICTIONS_LOG: Final = "predictions.log"
@@ -197,7 +197,7 @@ class LogFileWriter:
         inputs = record.get("inputs")
         if not self.include_inputs or inputs is None:
             return line + b"\n"
-        raw = inputs.encode() if type(inputs) is JsonText else orjson.dumps(inputs, option=_OPTIONS)
+        raw = inputs if type(inputs) is bytes else orjson.dumps(inputs, option=_OPTIONS)
         return b"".join((line[:-1], b',"inputs":', raw, b"}\n"))
 
     def close(self) -> None:
