@@ -267,7 +267,9 @@ def copy_payload(batch: BatchColumns) -> bytes:
         else:
             fields.append(text)
     columns = [[f] * batch.count if isinstance(f, str) else f for f in fields]
-    return ("\n".join(map("\t".join, zip(*columns, strict=True))) + "\n").encode()
+    lines = list(map("\t".join, zip(*columns, strict=True)))
+    lines.append("")  # the last line's newline, without copying the payload to add it
+    return "\n".join(lines).encode()
 
 
 def _copy_column(field: Field, values: list[Any] | None) -> list[str] | str:

@@ -47,11 +47,12 @@ def encode_line(record: dict[str, Any]) -> bytes:
 
 def decode_lines(data: bytes) -> tuple[list[dict[str, Any]], int]:
     """Decode newline-separated records, counting lines that are not valid records."""
-    body = data.strip(b"\n")
-    if not body:
+    lines = data.split(b"\n")  # not data.strip() first: that would copy the whole chunk
+    while lines and not lines[-1]:
+        lines.pop()
+    if not lines:
         return [], 0
-    lines = body.split(b"\n")
-    if not _is_utf8(body):
+    if not _is_utf8(data):
         return _decode_line_by_line(lines)
     fields: list[bytes] = []
     inputs: list[bytes | None] = []
