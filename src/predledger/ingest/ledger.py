@@ -52,9 +52,9 @@ WriterKind = Literal["thread", "process"]
 class Ledger(CachedPredictions):
     """The prediction ledger of one model service.
 
-    ``log()`` checks a record, journals it and returns its id; a writer thread commits
-    batches in the background. Safe to share between threads; several processes may
-    write one database.
+    ``log()`` checks a record, journals it and returns its id; a writer (a child process
+    by default, or a thread) commits batches in the background. Safe to share between
+    threads; several processes may write one database.
 
     Args:
         url: database URL; default ``PREDLEDGER_DATABASE_URL`` or ``sqlite:///./predledger.db``.
@@ -70,7 +70,7 @@ class Ledger(CachedPredictions):
         auto_upgrade: upgrade an older schema instead of refusing to start.
         max_input_bytes: the largest encoded record accepted.
         retry_max_delay: the cap on the writer's back-off between retries, in seconds.
-        transport: ``"direct"`` (the writer thread writes the database) or ``"redis"``
+        transport: ``"direct"`` (the writer writes the database) or ``"redis"``
             (it appends batches to a Redis Stream that ``predledger worker`` processes
             write; a batch leaves the journal once a worker committed it); default
             ``PREDLEDGER_TRANSPORT`` or ``"direct"``.

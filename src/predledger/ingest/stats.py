@@ -1,4 +1,4 @@
-"""The ledger's counters, shared by ``log()`` callers and the writer thread."""
+"""The ledger's counters, shared by ``log()`` callers and the writer (thread or process)."""
 
 from __future__ import annotations
 
