@@ -167,6 +167,7 @@ class ProcessWriter:
         """
         self._thread.join(timeout)
         if self._thread.is_alive():
+            self.give_up.set()  # so the watching thread starts no new one
             child = self._child
             if child is not None:
                 with contextlib.suppress(OSError):
