@@ -52,7 +52,7 @@ from predledger.logfiles import LogFileSettings
 
 Position = tuple[int, int]  # (segment number, byte offset in it)
 WAKE, STOP, GIVE_UP, LOG_FILES = b"w\n", b"s\n", b"g\n", b"L"
-_WAKE_EVERY = 0.002  # seconds: log() under a flood asks at most this often
+_WAKE_EVERY = 0.05  # seconds: a busy writer process needs no wake-up; log() asks this seldom
 _CHILD_COMMAND = (
     "import sys; from predledger.ingest.process_writer import child_main; "
     "sys.exit(child_main(int(sys.argv[1]), int(sys.argv[2])))"
