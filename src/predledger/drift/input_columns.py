@@ -14,6 +14,7 @@ that is not text is matched by ``str(value)``. Both paths give the same columns.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
@@ -32,6 +33,15 @@ from predledger.drift.profile import FeatureProfile
 TextRows = Sequence[tuple[Any, Any]]
 
 
+@dataclass(frozen=True)
+class ChunkColumns:
+    """One chunk's values: float arrays of the numeric features, counts of the others."""
+
+    rows: int
+    numbers: dict[str, FloatArray]
+    counts: dict[str, BinCounts]
+
+
 class InputColumns:
     """The feature columns of a window's rows, added a chunk at a time.
 
@@ -39,6 +49,9 @@ class InputColumns:
     Categorical features are counted on the profile's categories as they arrive, as ingest
     counts them: with no raw reference, every categorical test compares the profile's counts
     with these, so their raw values are not kept.
+
+    ``parse`` only reads the instance, so chunks may be parsed in several threads at once
+    (pyarrow lets go of the GIL while it parses); ``add_parsed`` then takes them in.
 
     Args:
         features: the profiled features to read.
@@ -67,21 +80,34 @@ class InputColumns:
 
     def add(self, chunk: TextRows) -> None:
         """Add a chunk of rows read from the ``predictions`` table."""
+        self.add_parsed(self.parse(chunk))
+
+    def parse(self, chunk: TextRows) -> ChunkColumns:
+        """The values of a chunk of rows read from the ``predictions`` table."""
         if not self._names:
-            return
+            return ChunkColumns(0, {}, {})
         table = self._parse_objects([row[0] for row in chunk])
         if table is None:
-            self._add_values(chunk_values(chunk, self._names))
-            return
-        self.rows += table.num_rows
+            return self._decode_rows(chunk_values(chunk, self._names))
+        numbers, counts = {}, {}
         for feature in self._bins:
             column = table.column(feature.name)
             if feature.kind == "numeric":
-                self._numbers[feature.name].append(column.to_numpy())
+                numbers[feature.name] = column.to_numpy()
             elif _is_text(feature):
-                self._add_counts(feature.name, _count_labels(feature, column))
+                counts[feature.name] = _count_labels(feature, column)
             else:
-                self._add_counts(feature.name, feature.count(column.to_numpy()))
+                counts[feature.name] = feature.count(column.to_numpy())
+        return ChunkColumns(table.num_rows, numbers, counts)
+
+    def add_parsed(self, parsed: ChunkColumns) -> None:
+        """Add a chunk's values, from ``parse``."""
+        self.rows += parsed.rows
+        for name, values in parsed.numbers.items():
+            self._numbers[name].append(values)
+        for name, seen in parsed.counts.items():
+            total = self._counts[name]
+            self._counts[name] = BinCounts(total.counts + seen.counts, total.missing + seen.missing)
 
     def columns(self) -> dict[str, npt.NDArray[Any] | BinCounts]:
         """Float arrays of the numeric features and counts of the categorical ones."""
@@ -98,22 +124,24 @@ class InputColumns:
         if data is None:
             return None
         try:
-            table = pa_json.read_json(pa.py_buffer(data), parse_options=self._parse_options)
+            # In this thread: pyarrow's own threads add CPU time here but hardly any speed.
+            table = pa_json.read_json(
+                pa.py_buffer(data),
+                read_options=pa_json.ReadOptions(use_threads=False),
+                parse_options=self._parse_options,
+            )
         except pa.ArrowInvalid:
             return None
         return table if table.num_rows == len(texts) else None
 
-    def _add_values(self, values: list[list[Any]]) -> None:
-        self.rows += len(values[0])
+    def _decode_rows(self, values: list[list[Any]]) -> ChunkColumns:
+        numbers, counts = {}, {}
         for feature, column in zip(self._bins, values, strict=True):
             if feature.kind == "numeric":
-                self._numbers[feature.name].append(as_floats(column))
+                numbers[feature.name] = as_floats(column)
             else:
-                self._add_counts(feature.name, feature.count(column))
-
-    def _add_counts(self, name: str, seen: BinCounts) -> None:
-        total = self._counts[name]
-        self._counts[name] = BinCounts(total.counts + seen.counts, total.missing + seen.missing)
+                counts[feature.name] = feature.count(column)
+        return ChunkColumns(len(values[0]), numbers, counts)
 
 
 def _ndjson(texts: list[Any]) -> bytes | None:

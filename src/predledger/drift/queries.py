@@ -6,7 +6,9 @@ predictions; ``window_columns`` reads the raw rows (exact mode), in chunks.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from predledger.drift.binning import BinCounts
-from predledger.drift.input_columns import InputColumns
+from predledger.drift.input_columns import ChunkColumns, InputColumns
 from predledger.drift.models import MISSING_BIN, DriftReport, FeatureHistogram
 from predledger.drift.profile import ReferenceProfile
 from predledger.drift.schemas import DriftReportPublic, FeatureDriftPublic
@@ -25,6 +27,8 @@ from predledger.store.dialect import dialect_for
 
 H = FeatureHistogram
 EXACT_CHUNK_ROWS = 20_000
+#: Threads that parse the chunks of a window's inputs while the next ones are read.
+EXACT_PARSERS = 2
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -92,8 +96,16 @@ def window_columns(
         The columns by feature name, and the number of rows read.
     """
     columns = InputColumns(profile.features)
-    for chunk in _window_inputs(session, model=model, version=version, start=start, end=end):
-        columns.add(chunk)
+    # Chunks are parsed in worker threads while this one reads the next: pyarrow lets go of
+    # the GIL while it parses, so reading and parsing use two cores.
+    with ThreadPoolExecutor(EXACT_PARSERS, thread_name_prefix="predledger-drift") as parsers:
+        parsing: deque[Future[ChunkColumns]] = deque()
+        for chunk in _window_inputs(session, model=model, version=version, start=start, end=end):
+            if len(parsing) == EXACT_PARSERS:  # the oldest first: at most this many in memory
+                columns.add_parsed(parsing.popleft().result())
+            parsing.append(parsers.submit(columns.parse, chunk))
+        for parsed in parsing:
+            columns.add_parsed(parsed.result())
     return columns.columns(), columns.rows
 
 

@@ -242,71 +242,95 @@ def _sqlite_column(field: Field, values: list[Any] | None, count: int) -> list[A
         return None if field.default is None else [field.default] * count
     if field.kind == "time":
         return sqlite_timestamps(values)
+    if field.kind == "json":  # bound as text: SQLite would keep bytes as a BLOB
+        if None in values:
+            return [None if v is None else v.decode() for v in values]
+        return list(map(bytes.decode, values))
     return values
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": ""})
-_COPY_NULL: Final = "\\N"
-_COPY_FLAGS: Final = {True: "t", False: "f"}
+_COPY_NULL: Final = b"\\N"
+_COPY_NULL_TEXT: Final = "\\N"
+_COPY_FLAGS: Final = {True: b"t", False: b"f"}
 _NUMBERS: Final = frozenset({int, float})
+CopyColumn = list[bytes] | bytes  # one text per row, or one text for every row
 
 
 def copy_payload(batch: BatchColumns) -> bytes:
-    """The batch as the text of ``COPY ... FROM STDIN``, built column by column.
+    """The batch as the text of ``COPY ... FROM STDIN``, built column by column, in bytes.
 
-    Each column is turned into COPY text in a few C-level steps (one check for characters
-    that need escaping, one ``orjson`` call for a column of numbers); runs of columns that
-    no record gives are joined once into a single constant. Then each row is one
-    tab-join of its columns' texts.
+    Each column becomes COPY text in a few C-level steps: one check for characters that
+    need escaping, one ``orjson`` call for a column of numbers; the JSON inputs go in as
+    the bytes the journal line held. A text column holding one value throughout (model,
+    version, status), a column no record gives, and runs of such columns become one
+    constant text. Then each row is one tab-join.
     """
-    fields: list[list[str] | str] = []
+    fields: list[CopyColumn] = []
     for field, values in zip(batch.spec.fields, batch.values, strict=True):
         text = _copy_column(field, values)
-        if isinstance(text, str) and fields and isinstance(fields[-1], str):
-            fields[-1] = f"{fields[-1]}\t{text}"
+        if isinstance(text, bytes) and fields and isinstance(fields[-1], bytes):
+            fields[-1] = b"\t".join((fields[-1], text))
         else:
             fields.append(text)
-    columns = [[f] * batch.count if isinstance(f, str) else f for f in fields]
-    lines = list(map("\t".join, zip(*columns, strict=True)))
-    lines.append("")  # the last line's newline, without copying the payload to add it
-    return "\n".join(lines).encode()
+    columns = [[f] * batch.count if isinstance(f, bytes) else f for f in fields]
+    lines = list(map(b"\t".join, zip(*columns, strict=True)))
+    lines.append(b"")  # the last line's newline, without copying the payload to add it
+    return b"\n".join(lines)
 
 
-def _copy_column(field: Field, values: list[Any] | None) -> list[str] | str:
-    """A column as COPY text: one text per row, or one text for every row."""
+def _copy_column(field: Field, values: list[Any] | None) -> CopyColumn:
     if values is None:
-        return _copy_text(field.default)
+        return _copy_text(field.default).encode()
     if field.kind == "number":
         return _copy_numbers(values)
     if field.kind == "time":
-        return _nulls_marked(postgres_timestamps(values))
+        return _encoded(_nulls_marked(postgres_timestamps(values)))
     if field.kind == "flag":
         return list(map(_COPY_FLAGS.__getitem__, values))
-    return _copy_texts(values)  # text, and JSON text (in which orjson escaped every control)
+    if field.kind == "json":
+        return _copy_json(values)
+    return _copy_texts(values)
 
 
-def _copy_texts(values: list[Any]) -> list[str]:
+def _copy_texts(values: list[Any]) -> CopyColumn:
+    first = values[0]
+    if type(first) is str and values.count(first) == len(values):
+        return _copy_text(first).encode()
     try:
         joined = "".join(_without_nulls(values))
     except TypeError:  # a value that is not text: the general path
-        return [_copy_text(v) for v in values]
+        return _encoded([_copy_text(v) for v in values])
     if _needs_escape(joined):
-        return [_copy_text(v) for v in values]
-    return _nulls_marked(values)
+        return _encoded([_copy_text(v) for v in values])
+    return _encoded(_nulls_marked(values))
 
 
-def _copy_numbers(values: list[Any]) -> list[str]:
+def _copy_json(values: list[bytes | None]) -> list[bytes]:
+    # orjson escaped every control character; only COPY's own escape needs doubling.
+    present: list[bytes] = _without_nulls(values)
+    if b"\\" in b"".join(present):
+        return [_COPY_NULL if v is None else v.replace(b"\\", b"\\\\") for v in values]
+    return [_COPY_NULL if v is None else v for v in values] if None in values else present
+
+
+def _copy_numbers(values: list[Any]) -> list[bytes]:
     # orjson writes the shortest text that reads back as the same float, as repr does,
     # many times faster.
     if not _NUMBERS.issuperset(map(type, values)):  # None, bool, NumPy scalars...
-        return [_copy_text(v) for v in values]
+        return _encoded([_copy_text(v) for v in values])
     try:
         text = orjson.dumps(values)
     except TypeError:  # an int beyond 64 bits
-        return [_copy_text(v) for v in values]
+        return _encoded([_copy_text(v) for v in values])
     if b"null" in text:  # NaN or infinity, which JSON cannot hold
-        return [_copy_text(v) for v in values]
-    return text[1:-1].decode().split(",")
+        return _encoded([_copy_text(v) for v in values])
+    return text[1:-1].split(b",")
+
+
+def _encoded(texts: list[str]) -> list[bytes]:
+    """COPY texts as bytes, in one encode: escaped COPY text holds no raw newline."""
+    return "\n".join(texts).encode().split(b"\n") if texts else []
 
 
 def _without_nulls(values: list[Any]) -> list[Any]:
@@ -314,13 +338,13 @@ def _without_nulls(values: list[Any]) -> list[Any]:
 
 
 def _nulls_marked(texts: list[Any]) -> list[str]:
-    return [_COPY_NULL if t is None else t for t in texts] if None in texts else texts
+    return [_COPY_NULL_TEXT if t is None else t for t in texts] if None in texts else texts
 
 
 def _copy_text(value: Any) -> str:
     kind = type(value)
     if value is None:
-        return _COPY_NULL
+        return _COPY_NULL_TEXT
     if kind is str:
         text: str = value
         return text.translate(_COPY_ESCAPES) if _needs_escape(text) else text

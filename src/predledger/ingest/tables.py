@@ -3,9 +3,9 @@
 A batch is read column by column (``BatchColumns``): one list of values per column, taken
 from every record in one pass of C-level code (``map(itemgetter(...))``), rather than one
 tuple per record built by a Python function. Values come out as plain Python (``str``,
-``float``, ``int``, ``bool``, ``None``; JSON columns as JSON text) with timestamps as
-microseconds since the epoch; each bulk writer turns whole columns into its database's
-wire format.
+``float``, ``int``, ``bool``, ``None``; JSON columns as UTF-8 JSON ``bytes``) with
+timestamps as microseconds since the epoch; each bulk writer turns whole columns into
+its database's wire format.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from predledger.ingest.records import (
     KIND_SYSTEM_METRIC,
 )
 
-# text: str as given; number: int or float; json: JSON text (str) of the value, or of the
-# encoded JSON bytes a record's inputs are; time: microseconds since the epoch; flag: bool.
+# text: str as given; number: int or float; json: UTF-8 JSON bytes (encoded inputs as they
+# are, other values encoded); time: microseconds since the epoch; flag: bool.
 FieldKind = Literal["text", "number", "json", "time", "flag"]
 # One column of a batch: its values in record order, or ``None`` when no record of the
 # batch has the field (every row then holds the field's default).
@@ -105,24 +105,19 @@ def _field_values(field: Field, records: list[dict[str, Any]]) -> list[Any]:
             raise
         values = [r.get(field.key, field.default) for r in records]
     if field.kind == "json":
-        values = _json_texts(values)
+        values = _json_bytes(values)
     elif field.kind == "flag":
         values = list(map(bool, values))
     return values
 
 
-def _json_texts(values: list[Any]) -> list[str | None]:
+def _json_bytes(values: list[Any]) -> list[bytes | None]:
     if _BYTES.issuperset(map(type, values)):  # inputs of encoded records, each record's given
-        return list(map(bytes.decode, values))
-    return [_json_text(v) for v in values]
-
-
-def _json_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if type(value) is bytes:
-        return value.decode()
-    return orjson.dumps(value, option=_JSON_OPTIONS).decode()
+        return values
+    return [
+        v if v is None or type(v) is bytes else orjson.dumps(v, option=_JSON_OPTIONS)
+        for v in values
+    ]
 
 
 PREDICTIONS = TableSpec(
