@@ -167,6 +167,8 @@ def ledger_rows(
             columns.append([field.default] * rows)
         elif field.kind == "time":
             columns.append([timestamp(v) for v in values])
+        elif field.kind == "json":  # UTF-8 JSON bytes; both drivers take the text
+            columns.append([None if v is None else v.decode() for v in values])
         else:
             columns.append(values)
     return list(zip(*columns, strict=True))
