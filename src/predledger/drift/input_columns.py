@@ -110,9 +110,14 @@ class InputColumns:
             self._counts[name] = BinCounts(total.counts + seen.counts, total.missing + seen.missing)
 
     def columns(self) -> dict[str, npt.NDArray[Any] | BinCounts]:
-        """Float arrays of the numeric features and counts of the categorical ones."""
+        """Float arrays of the numeric features and counts of the categorical ones.
+
+        The numeric arrays come sorted (NaN last). No statistic depends on the order, and
+        then the Wasserstein distance need not sort them again, nor the chart's counts
+        search for each value's bin (``bin_numeric`` finds where each edge falls).
+        """
         columns: dict[str, npt.NDArray[Any] | BinCounts] = {
-            name: np.concatenate(parts) if parts else np.empty(0)
+            name: np.sort(np.concatenate(parts)) if parts else np.empty(0)
             for name, parts in self._numbers.items()
         }
         columns.update(self._counts)

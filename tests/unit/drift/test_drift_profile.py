@@ -131,6 +131,20 @@ def test_bin_numeric_puts_out_of_range_values_in_outer_bins_and_counts_missing()
     assert result.missing == 3
 
 
+def test_bin_numeric_counts_sorted_values_as_it_counts_them_in_any_order() -> None:
+    edges = [-np.inf, -1.0, 0.0, 0.5, 2.0, np.inf]
+    rng = np.random.default_rng(3)
+    values = np.concatenate((np.round(rng.normal(0.0, 1.5, 5000), 1), [-0.0, 0.0, 2.0, np.nan]))
+    shuffled = rng.permutation(values)
+
+    in_order = bin_numeric(np.sort(values), edges)  # exact mode's columns come sorted
+    shuffled_result = bin_numeric(shuffled, edges)
+
+    assert in_order.counts.tolist() == shuffled_result.counts.tolist()
+    assert in_order.missing == shuffled_result.missing == 1
+    assert sum(in_order.counts) == 5003
+
+
 def test_bin_numeric_accepts_none_as_missing() -> None:
     result = bin_numeric([0.5, None, 3.0, None], [-np.inf, 1.0, np.inf])
 
