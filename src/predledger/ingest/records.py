@@ -66,9 +66,9 @@ def decode_lines(data: bytes) -> tuple[list[dict[str, Any]], int]:
         return _decode_line_by_line(lines)
     if len(parsed) != len(lines) or b"" in inputs:
         return _decode_line_by_line(lines)
-    if not all(type(r) is dict and "id" in r and "k" in r for r in parsed):
-        return _decode_line_by_line(lines)
-    for record, encoded in zip(parsed, inputs, strict=True):
+    for record, encoded in zip(parsed, inputs, strict=True):  # checks and fills in one pass
+        if type(record) is not dict or "id" not in record or "k" not in record:
+            return _decode_line_by_line(lines)
         if encoded is not None:
             record["inputs"] = encoded
     return parsed, 0

@@ -45,17 +45,16 @@ def aggregate_predictions(batch: BatchColumns, into: Increments) -> None:
     """
     if batch.count == 0:
         return
-    ts = batch.filled("ts")
+    times = np.asarray(batch.filled("ts"), dtype=np.int64)
     models, versions = batch.filled("model"), batch.filled("version")
     statuses = batch.filled("status")
-    hours = [t - t % HOUR_MICROS for t in ts]
+    hours: list[int] = (times - times % HOUR_MICROS).tolist()
     labels = [label or "" for label in batch.filled("label")]
     groups, first_rows = _group_rows([models, versions, hours, labels, statuses], batch.count)
     keys: list[RollupKey] = [
         (models[i], versions[i], hours[i], labels[i], statuses[i]) for i in first_rows.tolist()
     ]
     sums = _GroupSums(groups, len(keys))
-    times = np.asarray(ts, dtype=np.int64)
     first_at = np.full(len(keys), np.iinfo(np.int64).max)
     last_at = np.full(len(keys), np.iinfo(np.int64).min)
     np.minimum.at(first_at, groups, times)
