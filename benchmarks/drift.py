@@ -11,7 +11,11 @@ timed: the hourly histograms are kept at ingest); then, in one run:
   (``pip install -e '.[bench]'``). If Evidently cannot be imported, a direct SciPy computation
   per feature with the same default methods stands in, and the output says so.
 
-Printed: seconds per report, ratios, and the share of per-feature verdicts that agree.
+Printed: the load average, seconds per report (the median of ``--repeat`` runs for
+predledger's, one run of Evidently's), ratios of those seconds, the share of per-feature
+verdicts that agree, and each report's CPU seconds over all its threads (exact mode parses
+in worker threads beside the one reading rows; Evidently mostly uses one): on a shared
+machine they tell how much of a slow run was spent waiting for a core.
 
     .venv/bin/python benchmarks/drift.py                      # 100k vs 1M (a few minutes)
     .venv/bin/python benchmarks/drift.py --current-rows 100000
@@ -20,6 +24,7 @@ Printed: seconds per report, ratios, and the share of per-feature verdicts that 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -86,13 +91,19 @@ def ingest(url: str, journal: Path, current: pd.DataFrame) -> float:
     return took
 
 
-def timed(work: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    times, result = [], None
+def timed(work: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
+    """Median wall seconds and median CPU seconds (every thread of the process) of ``work``."""
+    times, cpu_times, result = [], [], None
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         result = work()
         times.append(time.perf_counter() - started)
-    return statistics.median(times), result
+        cpu_times.append(time.process_time() - cpu_started)
+    return statistics.median(times), statistics.median(cpu_times), result
+
+
+def load_average() -> str:
+    return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
 def evidently_verdicts(reference: pd.DataFrame, current: pd.DataFrame) -> dict[str, bool]:
@@ -138,10 +149,13 @@ def main() -> None:
     parser.add_argument("--reference-rows", type=int, default=100_000)
     parser.add_argument("--current-rows", type=int, default=1_000_000)
     parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each predledger report")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of each predledger report (median shown)"
+    )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
+    print(f"load average at start: {load_average()}", flush=True)
     reference, current = make_frames(args.reference_rows, args.current_rows, args.seed)
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{folder}/drift-bench.db"
@@ -166,26 +180,28 @@ def main() -> None:
             assert done.current_size == len(current), done.current_size
             return {f.feature: f.drifted for f in done.features}
 
-        hist_s, hist = timed(lambda: report("histogram"), args.repeat)
-        exact_s, exact = timed(lambda: report("exact"), max(1, args.repeat // 3))
+        print(f"load average before the compared runs: {load_average()}", flush=True)
+        hist_s, hist_cpu, hist = timed(lambda: report("histogram"), args.repeat)
+        exact_s, exact_cpu, exact = timed(lambda: report("exact"), args.repeat)
         store.dispose()
 
     try:
         baseline_name = "Evidently DataDriftPreset"
-        base_s, base = timed(lambda: evidently_verdicts(reference, current), 1)
+        base_s, base_cpu, base = timed(lambda: evidently_verdicts(reference, current), 1)
     except ImportError:
         baseline_name = "SciPy per feature (Evidently not installed: stand-in, not Evidently)"
-        base_s, base = timed(lambda: scipy_verdicts(reference, current), 1)
+        base_s, base_cpu, base = timed(lambda: scipy_verdicts(reference, current), 1)
+    print(f"load average after the compared runs: {load_average()}")
 
     print(
         f"{'predledger histogram mode':<40} {hist_s:>9.3f} s   {base_s / hist_s:>8.0f}x faster   "
-        f"verdicts agree {agreement(hist, base):.0%}"
+        f"verdicts agree {agreement(hist, base):.0%}   (cpu {hist_cpu:.3f} s)"
     )
     print(
         f"{'predledger exact mode':<40} {exact_s:>9.3f} s   {base_s / exact_s:>8.1f}x faster   "
-        f"verdicts agree {agreement(exact, base):.0%}"
+        f"verdicts agree {agreement(exact, base):.0%}   (cpu {exact_cpu:.1f} s)"
     )
-    print(f"{baseline_name:<40} {base_s:>9.3f} s")
+    print(f"{baseline_name:<40} {base_s:>9.3f} s   (cpu {base_cpu:.1f} s)")
     print(
         f"drifted features: histogram {sum(hist.values())}, exact {sum(exact.values())}, "
         f"baseline {sum(base.values())} of {len(base)}"
