@@ -188,8 +188,23 @@ class BulkWriter:
             cursor.close()
 
 
+# Pages the write-ahead log may hold before the writer's commit copies them into the
+# database. SQLite's default (1,000 pages, 4 MB) is less than one batch, so every commit
+# paid a checkpoint and its fsync; at 80 MB the writer ran 25-30% faster (benchmarks/).
+WRITER_WAL_AUTOCHECKPOINT = 20_000
+
+
 class SQLiteBulkWriter(BulkWriter):
-    """SQLite: ``BEGIN IMMEDIATE`` then ``executemany`` of prebuilt tuples."""
+    """SQLite: ``BEGIN IMMEDIATE`` then multi-row INSERTs of the batch's columns."""
+
+    def _connect(self) -> PoolProxiedConnection:
+        fresh = self._connection is None
+        connection = super()._connect()
+        if fresh:
+            connection.driver_connection.execute(  # type: ignore[union-attr]
+                f"PRAGMA wal_autocheckpoint = {WRITER_WAL_AUTOCHECKPOINT}"
+            )
+        return connection
 
     def _begin(self, raw: Any) -> None:
         raw.execute("BEGIN IMMEDIATE")
