@@ -9,7 +9,7 @@ is served in a subprocess, one variant at a time:
 - none: the route without any logging: the ceiling;
 - predledger: ``instrument(app, ledger)`` and ``track_prediction`` around the model call,
   exactly as the demo and the README do it: the request-log middleware, the JSON log
-  files, Prometheus, the journal and the writer thread, on a SQLite file;
+  files, Prometheus, the journal and the writer process, on a SQLite file;
 - naive: the route writes its prediction with the SQLAlchemy ORM, ``session.add`` and
   ``commit`` per request, on a plain ``create_engine(url)``: what a service writes first.
 

@@ -1,4 +1,4 @@
-"""How long ``Ledger.log()`` takes on the request path while the writer thread runs.
+"""How long ``Ledger.log()`` takes on the request path while the writer runs.
 
     .venv/bin/python benchmarks/log_latency.py                      # SQLite file
     .venv/bin/python benchmarks/log_latency.py --backend postgresql
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     backend: Backend = args.backend
     paced_calls = int(args.rate * args.seconds)
 
-    print(f"predledger log() latency: {backend}, 20-feature records, writer thread running")
+    print(f"predledger log() latency: {backend}, 20-feature records, writer running")
     print(f"each mode warmed up first ({args.warmup:,} calls at full speed); times in microseconds")
     print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     pool = make_predictions(POOL_SIZE)

@@ -6,7 +6,7 @@ For 1, 2 and 4 producer processes (model-service replicas logging 20-feature
 predictions as fast as they can), in one run:
 
 - embedded: one or two processes whose ``Ledger`` writes a SQLite file;
-- direct: each replica's ``Ledger`` writes PostgreSQL itself (its own writer thread);
+- direct: each replica's ``Ledger`` writes PostgreSQL itself (its own writer);
 - stream, 1 or 2 workers: ``Ledger(transport="redis")`` appends batches to a Redis
   Stream, and ``predledger worker`` processes (a consumer group) write PostgreSQL.
 
