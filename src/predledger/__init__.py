@@ -9,8 +9,7 @@ drift and performance, and keep the history in SQLite or PostgreSQL.
     prediction_id = ledger.log(model="churn", version="3", inputs={"tenure": 12}, label="stay")
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from predledger.errors import (
     ConfigurationError,
@@ -23,6 +22,7 @@ from predledger.errors import (
     StoreError,
     StoreUnavailableError,
 )
+from predledger.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from predledger.ingest.ledger import Ledger
@@ -49,17 +49,11 @@ __all__ = [
 
 # Imported on first use: the CLI's commands and the ledger's writer process need only
 # parts of the package, and importing all of it (the cache, FastAPI) takes about a second.
-_LAZY = {
-    "Ledger": "predledger.ingest.ledger",
-    "LedgerStats": "predledger.ingest.stats",
-    "Store": "predledger.store.engine",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'predledger' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(
+    __name__,
+    {
+        "Ledger": "predledger.ingest.ledger",
+        "LedgerStats": "predledger.ingest.stats",
+        "Store": "predledger.store.engine",
+    },
+)

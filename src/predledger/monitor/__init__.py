@@ -6,25 +6,22 @@ Names resolve on first use: ``predledger.store.schema`` imports this package's m
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from predledger.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from predledger.monitor.scheduler import Monitor, start_monitor
     from predledger.monitor.settings import MonitorSettings
 
-_LAZY = {
-    "Monitor": "predledger.monitor.scheduler",
-    "start_monitor": "predledger.monitor.scheduler",
-    "MonitorSettings": "predledger.monitor.settings",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(module), name)
+__getattr__ = lazy_attributes(
+    __name__,
+    {
+        "Monitor": "predledger.monitor.scheduler",
+        "start_monitor": "predledger.monitor.scheduler",
+        "MonitorSettings": "predledger.monitor.settings",
+    },
+)
 
 
 __all__ = ["Monitor", "MonitorSettings", "start_monitor"]
