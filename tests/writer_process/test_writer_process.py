@@ -19,21 +19,28 @@ from predledger.errors import ConfigurationError
 from support.db_checks import query, stored_id_counts
 
 
-def _writer_processes(parent: int) -> list[psutil.Process]:
+def _writer_processes(parent: int, exclude: set[int]) -> list[psutil.Process]:
     found = []
     for child in psutil.Process(parent).children():
         try:
-            if "child_main" in " ".join(child.cmdline()):
+            if (
+                child.pid not in exclude
+                and child.status() != psutil.STATUS_ZOMBIE
+                and "child_main" in " ".join(child.cmdline())
+            ):
                 found.append(child)
         except psutil.NoSuchProcess:
             continue
     return found
 
 
-def _wait_for_writer(parent: int, timeout: float = 30.0) -> psutil.Process:
+def _wait_for_writer(
+    parent: int, timeout: float = 30.0, exclude: set[int] | None = None
+) -> psutil.Process:
+    """The writer process of ``parent``, other than those in ``exclude`` (killed ones)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        writers = _writer_processes(parent)
+        writers = _writer_processes(parent, exclude or set())
         if writers:
             return writers[0]
         time.sleep(0.05)
@@ -52,15 +59,18 @@ def test_a_killed_writer_process_is_replaced_and_nothing_is_lost_or_doubled(
 ) -> None:
     logged: list[str] = []
     with Ledger(database_url, journal_dir=journal_dir, writer="process", batch_size=300) as ledger:
+        killed: set[int] = set()
         for round_ in range(3):
-            writer = _wait_for_writer(os.getpid())
+            writer = _wait_for_writer(os.getpid(), exclude=killed)
+            written_before = ledger.stats().written
             logged += _log(ledger, round_ * 4000, 4000)
             # Kill it while it works through the backlog: mid-batch, maybe mid-commit.
             deadline = time.monotonic() + 30
-            while ledger.stats().written == 0 and time.monotonic() < deadline:
+            while ledger.stats().written == written_before and time.monotonic() < deadline:
                 time.sleep(0.01)
             writer.send_signal(signal.SIGKILL)
             writer.wait(timeout=10)
+            killed.add(writer.pid)
         assert ledger.flush(120)
         stats = ledger.stats()
     assert stats.retried >= 3, "each death of the writer process is counted as a retry"

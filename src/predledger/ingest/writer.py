@@ -154,6 +154,11 @@ class Writer(threading.Thread):
                 if self._sleep_before_retry(attempt):
                     raise WriterStopped from exc
                 continue
+            if own:
+                # Every record of this process is stored now and counted only here, even
+                # those an unclear commit (or a writer process that died before it could
+                # report) put there, which the deduplicated write did not count as new.
+                written = len(records) - len(rejected)
             self.counters.record_done(
                 own=len(records) if own else 0, written=written, rejected=len(rejected)
             )
