@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -47,6 +46,20 @@ def _wait_for_writer(
     raise AssertionError(f"process {parent} started no writer process within {timeout} s")
 
 
+def _ledger_writer(ledger: Ledger, exclude: set[int], timeout: float = 30.0) -> psutil.Process:
+    """This ledger's live writer process, other than those in ``exclude`` (killed ones).
+
+    Other tests' ledgers in this process may have writer processes of their own.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pid = ledger.writer_pid
+        if pid is not None and pid not in exclude:
+            return psutil.Process(pid)
+        time.sleep(0.05)
+    raise AssertionError(f"no new writer process within {timeout} s")
+
+
 def _log(ledger: Ledger, start: int, count: int) -> list[str]:
     return [
         ledger.log(model="m", version="1", inputs={"x": float(i)}, label=str(i % 3), latency_ms=1.0)
@@ -61,7 +74,7 @@ def test_a_killed_writer_process_is_replaced_and_nothing_is_lost_or_doubled(
     with Ledger(database_url, journal_dir=journal_dir, writer="process", batch_size=300) as ledger:
         killed: set[int] = set()
         for round_ in range(3):
-            writer = _wait_for_writer(os.getpid(), exclude=killed)
+            writer = _ledger_writer(ledger, exclude=killed)
             written_before = ledger.stats().written
             logged += _log(ledger, round_ * 4000, 4000)
             # Kill it while it works through the backlog: mid-batch, maybe mid-commit.

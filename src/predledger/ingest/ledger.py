@@ -502,6 +502,11 @@ class Ledger(CachedPredictions):
             )
 
     @property
+    def writer_pid(self) -> int | None:
+        """The id of the writer process, or ``None`` with a writer thread (or none yet)."""
+        return self._writer.pid if isinstance(self._writer, ProcessWriter) else None
+
+    @property
     def stream(self) -> tuple[str, str] | None:
         """``(redis_url, stream key)`` with ``transport="redis"``, else ``None``."""
         return None if self._sink is None else (self._sink.redis_url, self._sink.stream)

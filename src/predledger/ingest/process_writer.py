@@ -156,6 +156,12 @@ class ProcessWriter:
         """Start the writer process and the thread that watches it."""
         self._thread.start()
 
+    @property
+    def pid(self) -> int | None:
+        """The running writer process's id (a new one after a restart)."""
+        child = self._child
+        return None if child is None or child.returncode is not None else child.pid
+
     def is_alive(self) -> bool:
         """Whether a writer process is (or will again be) running."""
         return self._thread.is_alive()
