@@ -26,6 +26,7 @@ from predledger.ingest.rollups import Increments, aggregate_predictions, aggrega
 from predledger.ingest.tables import TABLES, BatchColumns, Field, TableSpec, batch_columns
 from predledger.store.dialect import (
     Dialect,
+    RowsStatement,
     aware_timestamp,
     dialect_for,
     postgres_timestamps,
@@ -188,36 +189,48 @@ class BulkWriter:
             cursor.close()
 
 
-# Pages the write-ahead log may hold before the writer's commit copies them into the
-# database. SQLite's default (1,000 pages, 4 MB) is less than one batch, so every commit
-# paid a checkpoint and its fsync; at 80 MB the writer ran 25-30% faster (benchmarks/).
-WRITER_WAL_AUTOCHECKPOINT = 20_000
+# How large the write-ahead log may grow before the writer's commit copies it into the
+# database. SQLite's default (1,000 pages, 4 MB at 4 KiB pages) is less than one batch, so
+# every commit paid a checkpoint and its fsync; at 80 MB the writer ran 25-30% faster.
+WRITER_WAL_CHECKPOINT_BYTES = 80 << 20
 
 
 class SQLiteBulkWriter(BulkWriter):
     """SQLite: ``BEGIN IMMEDIATE`` then multi-row INSERTs of the batch's columns."""
 
+    def __init__(self, engine: Engine, hooks: Sequence[BatchHook] | None = None) -> None:
+        super().__init__(engine, hooks)
+        self._inserts: dict[tuple[str, tuple[str, ...]], RowsStatement] = {}
+
     def _connect(self) -> PoolProxiedConnection:
         fresh = self._connection is None
         connection = super()._connect()
         if fresh:
-            connection.driver_connection.execute(  # type: ignore[union-attr]
-                f"PRAGMA wal_autocheckpoint = {WRITER_WAL_AUTOCHECKPOINT}"
-            )
+            driver: Any = connection.driver_connection
+            (page_size,) = driver.execute("PRAGMA page_size").fetchone()
+            pages = WRITER_WAL_CHECKPOINT_BYTES // page_size
+            driver.execute(f"PRAGMA wal_autocheckpoint = {pages}")
         return connection
 
     def _begin(self, raw: Any) -> None:
         raw.execute("BEGIN IMMEDIATE")
 
     def _insert(self, raw: Any, batch: BatchColumns) -> None:
-        spec = batch.spec
-        columns = [
-            _sqlite_column(field, values, batch.count)
-            for field, values in zip(spec.fields, batch.values, strict=True)
-        ]
-        self.dialect.insert_rows(spec.table, spec.columns).execute_columns(
-            raw, columns, batch.count
-        )
+        # Only the columns the batch gives values for: the driver looks up an adapter for
+        # every None it binds (for a flag too, so flags go as 0 and 1), which cost more
+        # than SQLite's own insert when most optional columns are empty.
+        names: list[str] = []
+        columns: list[list[Any]] = []
+        for field, values in zip(batch.spec.fields, batch.values, strict=True):
+            column = _sqlite_column(field, values, batch.count)
+            if column is not None:
+                names.append(field.column)
+                columns.append(column)
+        key = (batch.spec.table, tuple(names))
+        statement = self._inserts.get(key)
+        if statement is None:
+            statement = self._inserts[key] = self.dialect.insert_rows(*key)
+        statement.execute_columns(raw, columns, batch.count)
 
     def _stored_ids(self, raw: Any, spec: TableSpec, ids: Sequence[str]) -> set[str]:
         sql = f"SELECT id FROM {spec.table} WHERE id IN ({', '.join('?' * len(ids))})"
@@ -231,11 +244,10 @@ class PostgresBulkWriter(BulkWriter):
         del raw  # psycopg opens the transaction with the first statement
 
     def _insert(self, raw: Any, batch: BatchColumns) -> None:
-        spec = batch.spec
-        payload = copy_payload(batch)
+        columns, payload = copy_payload(batch)
         with (
             raw.cursor() as cursor,
-            cursor.copy(f"COPY {spec.table} ({', '.join(spec.columns)}) FROM STDIN") as copy,
+            cursor.copy(f"COPY {batch.spec.table} ({', '.join(columns)}) FROM STDIN") as copy,
         ):
             copy.write(payload)
 
@@ -254,9 +266,13 @@ class PostgresBulkWriter(BulkWriter):
 
 def _sqlite_column(field: Field, values: list[Any] | None, count: int) -> list[Any] | None:
     if values is None:
-        return None if field.default is None else [field.default] * count
+        if field.default is None:
+            return None
+        values = [field.default] * count
     if field.kind == "time":
         return sqlite_timestamps(values)
+    if field.kind == "flag":
+        return list(map(int, values))
     if field.kind == "json":  # bound as text: SQLite would keep bytes as a BLOB
         if None in values:
             return [None if v is None else v.decode() for v in values]
@@ -272,17 +288,22 @@ _NUMBERS: Final = frozenset({int, float})
 CopyColumn = list[bytes] | bytes  # one text per row, or one text for every row
 
 
-def copy_payload(batch: BatchColumns) -> bytes:
-    """The batch as the text of ``COPY ... FROM STDIN``, built column by column, in bytes.
+def copy_payload(batch: BatchColumns) -> tuple[list[str], bytes]:
+    """The columns to copy and the batch as the text of ``COPY ... FROM STDIN``, in bytes.
 
-    Each column becomes COPY text in a few C-level steps: one check for characters that
-    need escaping, one ``orjson`` call for a column of numbers; the JSON inputs go in as
-    the bytes the journal line held. A text column holding one value throughout (model,
-    version, status), a column no record gives, and runs of such columns become one
-    constant text. Then each row is one tab-join.
+    A column no record gives and that has no default is left out (the table fills in
+    NULL). Each other column becomes COPY text in a few C-level steps: one check for
+    characters that need escaping, one ``orjson`` call for a column of numbers; the JSON
+    inputs go in as the bytes the journal line held. A text column holding one value
+    throughout (model, version, status), a defaulted column, and runs of such columns
+    become one constant text. Then each row is one tab-join.
     """
+    names: list[str] = []
     fields: list[CopyColumn] = []
     for field, values in zip(batch.spec.fields, batch.values, strict=True):
+        if values is None and field.default is None:
+            continue
+        names.append(field.column)
         text = _copy_column(field, values)
         if isinstance(text, bytes) and fields and isinstance(fields[-1], bytes):
             fields[-1] = b"\t".join((fields[-1], text))
@@ -291,7 +312,7 @@ def copy_payload(batch: BatchColumns) -> bytes:
     columns = [[f] * batch.count if isinstance(f, bytes) else f for f in fields]
     lines = list(map(b"\t".join, zip(*columns, strict=True)))
     lines.append(b"")  # the last line's newline, without copying the payload to add it
-    return b"\n".join(lines)
+    return names, b"\n".join(lines)
 
 
 def _copy_column(field: Field, values: list[Any] | None) -> CopyColumn:
