@@ -28,6 +28,7 @@ up, ``L`` and JSON: write the JSON log files with these settings (``null``: stop
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import queue
 import select
@@ -52,6 +53,9 @@ from predledger.logfiles import LogFileSettings
 
 Position = tuple[int, int]  # (segment number, byte offset in it)
 WAKE, STOP, GIVE_UP, LOG_FILES = b"w\n", b"s\n", b"g\n", b"L"
+# The first read of a batch asks for its lines at the length seen last, plus this slack.
+_LINE_SLACK = 64 << 10
+_MAX_FIRST_READ = 64 << 20
 _WAKE_EVERY = 0.05  # seconds: a busy writer process needs no wake-up; log() asks this seldom
 _CHILD_COMMAND = (
     "import sys; from predledger.ingest.process_writer import child_main; "
@@ -409,6 +413,7 @@ class TailSource:
         self.reporter = reporter
         self.counters = counters
         self.on_ready = on_ready
+        self._line_bytes = 1024  # mean journal line length, learnt as lines are read
         self._fd: int | None = None
         self._handed: Position = settings.resume
         self._reported: Position = settings.resume
@@ -479,9 +484,13 @@ class TailSource:
                 break
             # Looked at before reading: if the next segment exists, this one is complete.
             sealed = self._path(self.seq + 1).exists()
-            data, at_end = complete_lines(fd, self.offset, max_records - len(records))
+            wanted = max_records - len(records)
+            first_read = min(_MAX_FIRST_READ, wanted * self._line_bytes + _LINE_SLACK)
+            data, at_end = complete_lines(fd, self.offset, wanted, first_read)
             if data:
                 decoded, corrupt = decode_lines(data)
+                if len(decoded) > 100:  # a fair sample of this journal's line length
+                    self._line_bytes = len(data) // len(decoded) + 1
                 records.extend(decoded)
                 if corrupt:
                     self.counters.add_corrupt(corrupt)
@@ -510,17 +519,33 @@ class TailSource:
         self.offset = 0
 
 
-def complete_lines(fd: int, offset: int, limit: int) -> tuple[bytes, bool]:
-    """Up to ``limit`` complete lines from ``offset``, and whether they are all there is."""
-    data = b""
+def complete_lines(
+    fd: int, offset: int, limit: int, first_read: int = READ_CHUNK
+) -> tuple[bytes, bool]:
+    """Up to ``limit`` complete lines from ``offset``, and whether they are all there is.
+
+    ``first_read`` is how many bytes to ask for at first: enough for ``limit`` lines of
+    the length seen last, so a batch is one read and no joining of pieces.
+    """
+    chunks: list[bytes] = []
+    newlines = 0
+    position = offset
+    size = first_read
     while True:
-        chunk = os.pread(fd, READ_CHUNK, offset + len(data))
+        chunk = os.pread(fd, size, position)
         unwritten = chunk.find(b"\0")
-        end_of_data = unwritten >= 0 or len(chunk) < READ_CHUNK
-        data += chunk[:unwritten] if unwritten >= 0 else chunk
-        if end_of_data or data.count(b"\n") >= limit:
-            cut = nth_newline(data, limit)
-            return data[:cut], end_of_data and cut == len(data)
+        end_of_data = unwritten >= 0 or len(chunk) < size
+        if unwritten >= 0:
+            chunk = chunk[:unwritten]
+        chunks.append(chunk)
+        position += len(chunk)
+        newlines += chunk.count(b"\n")
+        if end_of_data or newlines >= limit:
+            break
+        size = READ_CHUNK
+    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    cut = nth_newline(data, limit, newlines)
+    return data[:cut] if cut < len(data) else data, end_of_data and cut == len(data)
 
 
 def _listen(fd: int, writer: Any, source: TailSource, first: bytes) -> None:
@@ -616,6 +641,9 @@ def child_main(command_fd: int, report_fd: int) -> int:
         target=_listen, args=(command_fd, writer, source, commands), daemon=True
     )
     listener.start()
+    # What is loaded by now lives as long as the process: spare the collector walking it
+    # again each time thousands of a batch's records push it into a full collection.
+    gc.freeze()
     writer.run()
     store.dispose()
     reporter.send({"t": "stopped", "clean": writer.clean_exit})
