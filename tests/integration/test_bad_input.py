@@ -43,6 +43,12 @@ def ledger(sqlite_url: str, journal_dir: Path) -> Ledger:
         ({"model": "m", "version": "1", "inputs": {"a": object()}}, "inputs", "JSON"),
         ({"model": "m", "version": "1", "probabilities": {"a": 2}}, "probabilities", "between"),
         ({"model": "m", "version": "1", "label": "x" * 300}, "label", "longer than"),
+        ({"model": "  ", "version": "1"}, "model", "non-empty"),
+        ({"model": "m" * 201, "version": "1"}, "model", "longer than"),
+        ({"model": "m", "version": "v" * 101}, "version", "longer than"),
+        ({"model": "m", "version": "1", "probability": -0.1}, "probability", "between 0 and 1"),
+        ({"model": "m", "version": "1", "latency_ms": -math.inf}, "latency_ms", "finite"),
+        ({"model": "m", "version": "1", "latency_ms": math.nan}, "latency_ms", "finite"),
         ({"model": "m", "version": "1", "feature_names": "abc"}, "feature_names", "list"),
     ],
 )
