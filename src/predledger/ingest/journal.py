@@ -9,14 +9,22 @@ GIL (a system call would, and then wait for the writer thread to hand it back). 
 cache belongs to the kernel, so a record copied in survives the process being killed; it
 survives a power cut only with ``fsync="always"`` (or within a second with ``"everysec"``).
 The unused end of a segment is zero bytes, which no encoded record contains.
+
+Touching a page of a new segment for the first time costs a page fault (~4 us here, in
+one call out of every seven). A thread of the journal maps each new segment's pages in one
+go instead (``MADV_POPULATE_WRITE``, Linux 5.14+, through ctypes, which lets go of the
+GIL), so ``log()`` finds them ready; once per segment, so the thread takes the GIL back
+seldom. Elsewhere the appends fault as before.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import mmap
 import os
+import sys
 import threading
 import time
 from collections import deque
@@ -29,6 +37,24 @@ from predledger.ingest.records import decode_lines
 
 SEGMENT_SUFFIX = ".jrnl"
 READ_CHUNK = 1 << 20
+_PAGE = mmap.PAGESIZE
+_MADV_POPULATE_WRITE = 23
+
+
+def _find_madvise() -> Callable[[int, int, int], int] | None:
+    """The C library's ``madvise`` through ctypes (which releases the GIL), on Linux."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function = ctypes.CDLL(None, use_errno=True).madvise
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
+    function.restype = ctypes.c_int
+    return function
+
+
+_madvise = _find_madvise()
 
 
 @dataclass
@@ -43,6 +69,7 @@ class Segment:
     read_offset: int = 0
     sealed: bool = False
     pending: bytes = b""
+    address: int = 0  # where the mapping starts in this process's memory
 
     def discard(self, *, delete: bool) -> None:
         """Unmap and close; delete the file, or cut it to what was written and keep it."""
@@ -100,6 +127,7 @@ class Journal:
         self._dirty = False
         self._closed = False
         self._last_sync = time.monotonic()
+        self._preparer = _PagePreparer(self) if _madvise is not None else None
         self._active = self._open_segment()
 
     @property
@@ -134,8 +162,13 @@ class Journal:
                 temporary.unlink()
             raise
         os.rename(temporary, path)
-        segment = Segment(path=path, fd=fd, memory=memory, seq=self._seq)
+        view = ctypes.c_char.from_buffer(memory)
+        address = ctypes.addressof(view)
+        del view  # a live view would keep the mapping from being closed
+        segment = Segment(path=path, fd=fd, memory=memory, seq=self._seq, address=address)
         self._segments.append(segment)
+        if self._preparer is not None:
+            self._preparer.wanted.set()
         return segment
 
     def append(self, line: bytes, *, block: bool) -> None:
@@ -230,6 +263,8 @@ class Journal:
                 record was committed and the segments are deleted, otherwise they stay
                 for the next ledger on this folder to replay.
         """
+        if self._preparer is not None:
+            self._preparer.stop()
         with self._lock:
             self._closed = True
             segments = list(self._segments)
@@ -238,6 +273,43 @@ class Journal:
             self.space_freed.notify_all()
             for segment in segments:
                 segment.discard(delete=delete)
+
+
+class _PagePreparer:
+    """A thread that maps each new segment's pages ready for writing."""
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+        self.wanted = threading.Event()
+        self._stopped = False
+        self._thread = threading.Thread(
+            target=self._run, name="predledger-journal-pages", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """End the thread (the journal is closing)."""
+        self._stopped = True
+        self.wanted.set()
+        self._thread.join(timeout=5.0)
+
+    def _run(self) -> None:
+        assert _madvise is not None
+        journal = self.journal
+        while True:
+            self.wanted.wait()
+            self.wanted.clear()
+            if self._stopped:
+                return
+            with journal._lock:
+                if not journal._segments:
+                    continue
+                segment = journal._segments[-1]  # the newest: the one appends go to
+            length = len(segment.memory) // _PAGE * _PAGE
+            # The GIL let go meanwhile: appends carry on. Populating never changes what a
+            # page holds, so even a segment unmapped meanwhile comes to no harm.
+            if _madvise(segment.address, length, _MADV_POPULATE_WRITE):
+                return  # not supported here (an older kernel): the appends fault as before
 
 
 def segment_path(directory: Path, start_ns: int, pid: int, seq: int) -> Path:
