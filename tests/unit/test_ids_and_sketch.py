@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 
@@ -68,3 +69,20 @@ def test_bucketing_refuses_what_the_scalar_function_refuses() -> None:
         latency_buckets(np.asarray([1.0, float("nan")]))
     with pytest.raises(OverflowError):
         latency_buckets(np.asarray([float("inf")]))
+
+
+def test_a_forked_child_draws_other_random_digits_than_its_parent() -> None:
+    new_id()  # the parent holds drawn digits when it forks
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next ids, through the pipe
+        os.close(read)
+        os.write(write, ",".join(new_id()[0][19:] for _ in range(50)).encode())
+        os._exit(0)
+    os.close(write)
+    child_tails = set(os.read(read, 1 << 16).decode().split(","))
+    os.close(read)
+    os.waitpid(pid, 0)
+    parent_tails = {new_id()[0][19:] for _ in range(50)}
+    assert len(child_tails) == 50
+    assert not child_tails & parent_tails

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, Final
 
@@ -52,6 +54,25 @@ class DuplicateRowsError(Exception):
     """A plain insert met ids already stored; the batch must be deduplicated."""
 
 
+@dataclass(frozen=True)
+class _Part:
+    """One kind's records of a batch, read into columns and put in the driver's form."""
+
+    kind: str
+    records: Records
+    batch: BatchColumns
+    wire: Any
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A batch made ready for its transaction by ``BulkWriter.prepare``."""
+
+    records: Records
+    parts: list[_Part]
+    increments: Increments
+
+
 class BulkWriter:
     """Writes batches of records through one pooled DBAPI connection."""
 
@@ -60,6 +81,8 @@ class BulkWriter:
         self.hooks = list(default_batch_hooks(engine) if hooks is None else hooks)
         self.dialect: Dialect = dialect_for(engine.dialect.name)
         self._connection: PoolProxiedConnection | None = None
+        self._ready: dict[int, _Prepared] = {}
+        self._ready_lock = threading.Lock()
         d = self.dialect
         self._rollup_sql = d.upsert_adding(
             "prediction_rollups", ROLLUP_COLUMNS, ROLLUP_COLUMNS[:5],
@@ -73,6 +96,23 @@ class BulkWriter:
             greatest=("last_seen",), least=("first_seen",), replace=("client_ip", "user_agent"),
         )  # fmt: skip
 
+    def prepare(self, records: Records) -> None:
+        """Turn a batch into what its statements send, ahead of its transaction.
+
+        Called from another thread (the writer process's read-ahead) while this one
+        writes the batch before: the next batch's rows, COPY text and rollups are built
+        while the database works, instead of after it. ``write`` of the same list uses
+        them; a batch it cannot be prepared for is built by ``write`` as usual.
+        """
+        try:
+            parts, increments = self._parts(records)
+        except Exception:  # write() meets the same problem, and reports or isolates it
+            return
+        with self._ready_lock:
+            while len(self._ready) >= 3:  # never written (a failed batch): forget it
+                del self._ready[next(iter(self._ready))]
+            self._ready[id(records)] = _Prepared(records, parts, increments)
+
     def write(self, records: Records, *, dedupe: bool = False) -> int:
         """Store a batch in one transaction and return how many rows were new.
 
@@ -80,34 +120,56 @@ class BulkWriter:
             records: records of any kinds, as the journal holds them.
             dedupe: skip ids already stored (for replays and retries).
         """
+        with self._ready_lock:
+            prepared = self._ready.pop(id(records), None)
+        if prepared is not None and (prepared.records is not records or dedupe):
+            prepared = None
         try:
-            return self._write_once(records, dedupe=dedupe)
+            return self._write_once(records, dedupe=dedupe, prepared=prepared)
         except DuplicateRowsError:
-            return self._write_once(records, dedupe=True)
+            return self._write_once(records, dedupe=True, prepared=None)
 
-    def _write_once(self, records: Records, *, dedupe: bool) -> int:
+    def _parts(
+        self,
+        records: Records,
+        without_stored: Callable[[TableSpec, Records], Records] | None = None,
+    ) -> tuple[list[_Part], Increments]:
+        """Each kind's records, their columns and wire form, and the batch's rollups."""
+        parts: list[_Part] = []
+        increments = Increments()
+        for kind, group in _group_by_kind(records).items():
+            spec = TABLES[kind]
+            if without_stored is not None:
+                group = without_stored(spec, group)
+            if not group:
+                continue
+            batch = batch_columns(spec, group)
+            parts.append(_Part(kind, group, batch, self._wire(batch)))
+            if kind == KIND_PREDICTION:
+                aggregate_predictions(batch, increments)
+            elif kind == KIND_REQUEST:
+                aggregate_sessions(group, increments)
+        return parts, increments
+
+    def _write_once(self, records: Records, *, dedupe: bool, prepared: _Prepared | None) -> int:
         connection = self._connect()
         raw: Any = connection.driver_connection
-        groups = _group_by_kind(records)
-        increments = Increments()
         new_predictions: Records = []
         inserted = 0
         try:
             self._begin(raw)
-            for kind, group in groups.items():
-                spec = TABLES[kind]
-                if dedupe:
-                    group = self._without_stored(raw, spec, group)
-                if not group:
-                    continue
-                batch = batch_columns(spec, group)
-                self._insert(raw, batch)
-                inserted += len(group)
-                if kind == KIND_PREDICTION:
-                    aggregate_predictions(batch, increments)
-                    new_predictions = group
-                elif kind == KIND_REQUEST:
-                    aggregate_sessions(group, increments)
+            if prepared is not None:
+                parts, increments = prepared.parts, prepared.increments
+            else:
+                stored = (
+                    (lambda spec, group: self._without_stored(raw, spec, group)) if dedupe else None
+                )
+                parts, increments = self._parts(records, stored)
+            for part in parts:
+                self._send(raw, part.batch, part.wire)
+                inserted += len(part.records)
+                if part.kind == KIND_PREDICTION:
+                    new_predictions = part.records
             self._apply(raw, increments)
             for hook in self.hooks:
                 hook(raw, self.dialect, new_predictions)
@@ -147,7 +209,11 @@ class BulkWriter:
     def _begin(self, raw: Any) -> None:
         raise NotImplementedError
 
-    def _insert(self, raw: Any, batch: BatchColumns) -> None:
+    def _wire(self, batch: BatchColumns) -> Any:
+        """What ``_send`` sends for the batch, built without the connection."""
+        raise NotImplementedError
+
+    def _send(self, raw: Any, batch: BatchColumns, wire: Any) -> None:
         raise NotImplementedError
 
     def _stored_ids(self, raw: Any, spec: TableSpec, ids: Sequence[str]) -> set[str]:
@@ -215,7 +281,7 @@ class SQLiteBulkWriter(BulkWriter):
     def _begin(self, raw: Any) -> None:
         raw.execute("BEGIN IMMEDIATE")
 
-    def _insert(self, raw: Any, batch: BatchColumns) -> None:
+    def _wire(self, batch: BatchColumns) -> tuple[RowsStatement, list[Any]]:
         # Only the columns the batch gives values for: the driver looks up an adapter for
         # every None it binds (for a flag too, so flags go as 0 and 1), which cost more
         # than SQLite's own insert when most optional columns are empty.
@@ -230,7 +296,12 @@ class SQLiteBulkWriter(BulkWriter):
         statement = self._inserts.get(key)
         if statement is None:
             statement = self._inserts[key] = self.dialect.insert_rows(*key)
-        statement.execute_columns(raw, columns, batch.count)
+        return statement, statement.interleave(columns, batch.count)
+
+    def _send(self, raw: Any, batch: BatchColumns, wire: Any) -> None:
+        del batch  # the statement and values say it all
+        statement, values = wire
+        statement.execute_values(raw, values)
 
     def _stored_ids(self, raw: Any, spec: TableSpec, ids: Sequence[str]) -> set[str]:
         sql = f"SELECT id FROM {spec.table} WHERE id IN ({', '.join('?' * len(ids))})"
@@ -243,8 +314,11 @@ class PostgresBulkWriter(BulkWriter):
     def _begin(self, raw: Any) -> None:
         del raw  # psycopg opens the transaction with the first statement
 
-    def _insert(self, raw: Any, batch: BatchColumns) -> None:
-        columns, payload = copy_payload(batch)
+    def _wire(self, batch: BatchColumns) -> tuple[list[str], bytes]:
+        return copy_payload(batch)
+
+    def _send(self, raw: Any, batch: BatchColumns, wire: Any) -> None:
+        columns, payload = wire
         with (
             raw.cursor() as cursor,
             cursor.copy(f"COPY {batch.spec.table} ({', '.join(columns)}) FROM STDIN") as copy,

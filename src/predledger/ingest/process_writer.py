@@ -413,6 +413,8 @@ class TailSource:
         self.reporter = reporter
         self.counters = counters
         self.on_ready = on_ready
+        # Builds a batch's rows ahead (BulkWriter.prepare) while the last one is written.
+        self.prepare: Callable[[list[dict[str, Any]]], None] | None = None
         self._line_bytes = 1024  # mean journal line length, learnt as lines are read
         self._fd: int | None = None
         self._handed: Position = settings.resume
@@ -467,6 +469,8 @@ class TailSource:
             records = self._read(self.batch_size)
             end = (self.seq, self.offset)
             if end > start:
+                if records and self.prepare is not None:
+                    self.prepare(records)
                 self._ready.put((records, _Span(start, end)))  # waits while one is queued
                 self.on_ready()
             if len(records) < self.batch_size:
@@ -620,8 +624,10 @@ def child_main(command_fd: int, report_fd: int) -> int:
 
     wake = threading.Event()
     source = TailSource(settings, reporter, counters, on_ready=wake.set)
+    bulk = build_bulk_writer(store.engine)
+    source.prepare = bulk.prepare
     writer = Writer(
-        bulk=build_bulk_writer(store.engine),
+        bulk=bulk,
         source=source,
         counters=counters,
         prepare=prepare,

@@ -85,18 +85,18 @@ class RowsStatement:
 
     def execute(self, cursor: Any, rows: Sequence[Sequence[Any]]) -> None:
         """Insert ``rows`` (tuples of ``width`` values) in as few statements as the driver takes."""
-        self._execute_values(cursor, list(chain.from_iterable(rows)))
+        self.execute_values(cursor, list(chain.from_iterable(rows)))
 
-    def execute_columns(self, cursor: Any, columns: Sequence[list[Any] | None], count: int) -> None:
-        """Insert ``count`` rows given column by column; a ``None`` column is all NULL."""
+    def interleave(self, columns: Sequence[list[Any] | None], count: int) -> list[Any]:
+        """``count`` rows given column by column, as one row after another; ``None`` is NULL."""
         width = self.width
         values: list[Any] = [None] * (count * width)
         for i, column in enumerate(columns):
             if column is not None:
                 values[i::width] = column  # each column's values in place, in one C-level step
-        self._execute_values(cursor, values)
+        return values
 
-    def _execute_values(self, cursor: Any, values: list[Any]) -> None:
+    def execute_values(self, cursor: Any, values: list[Any]) -> None:
         """Run the statement over ``values``, the rows' values one row after another."""
         per_statement = max(1, self.max_parameters // self.width) * self.width
         for start in range(0, len(values), per_statement):
