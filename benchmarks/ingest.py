@@ -17,13 +17,16 @@ predledger's migrations), emptied between phases:
   rows fill, as the writer does (each NULL bound costs sqlite3 an adapter lookup: with all
   25 columns this "limit" ran at 36k rows/s, with the 11 filled at 60k).
 
-Each phase runs once to warm up (first-touched memory is slow on small VMs), then once
-measured; the figures are the measured, steady-state pass.
+Each phase runs once to warm up (first-touched memory is slow on small VMs), then the
+phases take turns, ``--repeat`` (3) measured passes each, and each phase's median pass is
+reported: on a small shared VM one pass can run twice as fast as the next, and taking turns
+lets such swings reach every phase alike.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 import time
@@ -252,19 +255,33 @@ def limit_runner(
 # -- driver -------------------------------------------------------------------------------
 
 
-def warmed(db: BenchDatabase, phase: Callable[[], PhaseResult]) -> PhaseResult:
-    """Run a phase twice on empty tables and return the second, steady-state pass."""
-    db.truncate()
-    warm = phase()
-    print(f"  warm-up  {warm.name:<10} {warm.rows_per_second:>12,.0f} rows/s", flush=True)
+def timed_pass(db: BenchDatabase, phase: Callable[[], PhaseResult], label: str) -> PhaseResult:
+    """Run a phase once on empty tables, check the table holds its rows, and empty it again."""
     db.truncate()
     result = phase()
-    expected = db.count_predictions()
-    if expected != result.rows:
-        raise SystemExit(f"{result.name}: {expected} rows in the table, expected {result.rows}")
+    stored = db.count_predictions()
+    if stored != result.rows:
+        raise SystemExit(f"{result.name}: {stored} rows in the table, expected {result.rows}")
     db.truncate()
-    print(f"  measured {result.name:<10} {result.rows_per_second:>12,.0f} rows/s", flush=True)
+    print(f"  {label:<9} {result.name:<10} {result.rows_per_second:>12,.0f} rows/s", flush=True)
     return result
+
+
+def measured(
+    db: BenchDatabase, phases: list[Callable[[], PhaseResult]], repeat: int
+) -> list[PhaseResult]:
+    """Each phase's median pass: all warmed up once, then run in turn ``repeat`` times.
+
+    Taking turns puts each phase's passes in the same stretches of time, so a machine
+    that gets faster or slower during the run moves every phase alike.
+    """
+    for phase in phases:
+        timed_pass(db, phase, "warm-up")
+    passes: list[list[PhaseResult]] = [[] for _ in phases]
+    for round_number in range(1, repeat + 1):
+        for results, phase in zip(passes, phases, strict=True):
+            results.append(timed_pass(db, phase, f"pass {round_number}"))
+    return [sorted(r, key=lambda p: p.rows_per_second)[len(r) // 2] for r in passes]
 
 
 def ratio_line(name: str, a: PhaseResult, b: PhaseResult, target: float | None) -> str:
@@ -281,26 +298,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--naive-rows", type=int, default=2_000, help="rows for the naive way")
     parser.add_argument("--batch-size", type=int, default=5_000, help="the ledger's batch_size")
     parser.add_argument("--workdir", default=None, help="folder for the SQLite file, journals")
+    parser.add_argument("--repeat", type=int, default=3, help="measured passes of each phase")
     args = parser.parse_args(argv)
     backend: Backend = args.backend
 
     print(f"predledger ingest benchmark: {backend}, {args.rows:,} rows (naive {args.naive_rows:,})")
-    print("20-feature records; each phase warmed up once, then measured (steady state)")
+    print(
+        f"20-feature records; each phase warmed up once, then measured {args.repeat} times in"
+        " turn with the other phases; the median pass of each is reported"
+    )
     print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     pool = make_predictions(min(POOL_SIZE, args.rows))
     with bench_database(backend, workdir=args.workdir) as db:
         print(f"database: {db.store.describe()}", flush=True)
-        limit = warmed(db, limit_runner(db, pool, args.rows))
-        runs = iter(("warm", "measured"))
-        ledger = warmed(db, lambda: run_ledger(db, pool, args.rows, args.batch_size, next(runs)))
-        # The naive way as an application writes it: a plain engine, SQLAlchemy's defaults.
+        runs = itertools.count()
         plain = create_engine(db.url)
-        naive = warmed(db, lambda: run_naive(plain, "naive", pool, args.naive_rows))
-        plain.dispose()
-        tuned = None
+        phases = [
+            lambda: run_ledger(db, pool, args.rows, args.batch_size, f"{next(runs)}"),
+            limit_runner(db, pool, args.rows),
+            # The naive way as an application writes it: a plain engine, SQLAlchemy's defaults.
+            lambda: run_naive(plain, "naive", pool, args.naive_rows),
+        ]
         if backend == "sqlite":  # and with predledger's engine: WAL, synchronous=NORMAL
             engine = db.store.engine
-            tuned = warmed(db, lambda: run_naive(engine, "naive WAL", pool, args.naive_rows))
+            phases.append(lambda: run_naive(engine, "naive WAL", pool, args.naive_rows))
+        results = measured(db, phases, args.repeat)
+        plain.dispose()
+    ledger, limit, naive, *others = results
+    tuned = others[0] if others else None
 
     print()
     print(f"{'phase':<10} {'rows':>9} {'seconds':>8} {'rows/s':>10}  note")
