@@ -651,8 +651,10 @@ def _prediction_record(
         version = None if version is None else str(version)
     record: dict[str, Any] = {
         "k": rec.KIND_PREDICTION,
-        "model": model if _short_text(model, 200) else rec.require_text("model", model),
-        "version": version if _short_text(version, 100) else rec.require_text("version", version),
+        "model": model if _short_text(model, _MODEL_MAX) else rec.require_text("model", model),
+        "version": version
+        if _short_text(version, _VERSION_MAX)
+        else rec.require_text("version", version),
         "prediction_type": kind,
         "status": status if status == "success" else rec.status_value(status),
     }
@@ -677,12 +679,18 @@ def _prediction_record(
     return record
 
 
+# The column widths the full checks enforce, for the fast paths to enforce alike.
+_MODEL_MAX = rec.MAX_LENGTHS["model"]
+_VERSION_MAX = rec.MAX_LENGTHS["version"]
+_LABEL_MAX = rec.MAX_LENGTHS["label"]
+
+
 def _put_common_outputs(
     record: dict[str, Any], label: Any, probability: float | None, latency_ms: float | None
 ) -> None:
     """The outputs most predictions carry, each with a fast path for a plain valid value."""
     if label is not None:
-        if type(label) is str and 0 < len(label) <= 200:
+        if type(label) is str and 0 < len(label) <= _LABEL_MAX:
             record["label"] = label
         else:
             if not isinstance(label, str):
